@@ -1,0 +1,176 @@
+"""The experiment schema: YAML -> dotted CLI overrides -> one validation -> `runs/<name>/config.yaml`.
+
+Reads experiment YAML files; writes the resolved config into the run directory. Every field is typed,
+defaulted and described, so a misspelt key is an error, never silently ignored.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sftlab.errors import UserError
+from sftlab.io import atomic_write_text
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ModelConfig(Section):
+    preset: str | None = Field("s", description="Mini-lab preset (xs, s, m, l) built locally; ignored when `path` is set.")
+    path: str | None = Field(None, description="Hugging Face model directory or hub id to fine-tune instead of a preset.")
+    dtype: Literal["float32", "bfloat16"] = Field("float32", description="Parameter dtype for training.")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ModelConfig:
+        if self.preset is None and self.path is None:
+            raise ValueError("set model.preset or model.path")
+        return self
+
+
+class PretrainConfig(Section):
+    """Mini-lab only: the short direct-answer pre-training that makes a base model."""
+
+    steps: int = Field(2500, ge=0, description="Optimizer steps of base-model pre-training.")
+    batch_tokens: int = Field(2048, ge=64, description="Tokens per pre-training step.")
+    lr: float = Field(3e-3, gt=0, description="Peak learning rate of pre-training.")
+    warmup_ratio: float = Field(0.02, ge=0, le=1, description="Share of steps spent warming up.")
+    items_per_family: int = Field(3000, ge=10, description="Distinct direct-answer problems generated per task family.")
+    drill_share: float = Field(0.3, ge=0, le=1, description="Share of examples that are single search-step drills.")
+
+
+class DataConfig(Section):
+    task: str = Field("countdown", description="Task family that generates the SFT set (mini-lab).")
+    condition: Literal["cot", "nocot", "unverified", "wrong", "bfs"] = Field(
+        "cot", description="Data condition: verified long CoT, answer only, corrupted CoT, wrong answers, breadth-first teacher."
+    )
+    samples: int = Field(4000, ge=1, description="Training problems to generate.")
+    numbers: int = Field(3, ge=3, le=5, description="Countdown: how many numbers per problem.")
+    path: str | None = Field(None, description="Use this JSONL/Parquet SFT file instead of generating one.")
+
+
+class TrainConfig(Section):
+    lr: float = Field(3e-4, gt=0, description="Peak learning rate.")
+    schedule: Literal["cosine", "constant", "wsd"] = Field("cosine", description="Learning-rate schedule after warmup.")
+    warmup_ratio: float = Field(0.05, ge=0, le=1, description="Share of total steps spent in linear warmup.")
+    decay_ratio: float = Field(0.2, ge=0, le=1, description="WSD only: share of steps spent decaying at the end.")
+    min_lr_ratio: float = Field(0.0, ge=0, le=1, description="Floor of the schedule as a share of the peak lr.")
+    steps: int | None = Field(None, ge=1, description="Total optimizer steps; overrides `epochs` when set.")
+    epochs: float = Field(1.0, gt=0, description="Passes over the training set when `steps` is not set.")
+    global_batch: int = Field(32, ge=1, description="Samples per optimizer step, over all processes.")
+    micro_batch: int = Field(32, ge=1, description="Samples per forward pass on one process.")
+    max_length: int = Field(512, ge=16, description="Tokens per sample; longer samples are cut on the right.")
+    weight_decay: float = Field(0.0, ge=0, description="AdamW weight decay.")
+    betas: tuple[float, float] = Field((0.9, 0.95), description="AdamW betas.")
+    grad_clip: float = Field(1.0, ge=0, description="Clip the global gradient norm to this (0 turns clipping off).")
+    loss: Literal["token_mean", "microbatch_mean"] = Field(
+        "token_mean",
+        description="token_mean: mean over every response token of the step; microbatch_mean: each micro-batch "
+        "token-averaged, then summed on a process and averaged across processes.",
+    )
+    save_every: int = Field(10, ge=1, description="Save a checkpoint every N optimizer steps (and at the end).")
+    keep_optimizer: Literal["last", "all", "none"] = Field("last", description="Which checkpoints keep optimizer state for resume.")
+    shuffle: bool = Field(True, description="Seeded shuffle of the data each epoch; False keeps the file's order.")
+    gradient_checkpointing: bool = Field(False, description="Recompute activations in backward to save memory.")
+    bf16: bool = Field(False, description="bf16 autocast (GPUs, and CPUs that support it).")
+
+    @model_validator(mode="after")
+    def _batches_divide(self) -> TrainConfig:
+        if self.global_batch % self.micro_batch:
+            raise ValueError(
+                f"train.global_batch ({self.global_batch}) must be a multiple of train.micro_batch ({self.micro_batch})"
+            )
+        return self
+
+
+class BenchmarkSpec(Section):
+    name: str = Field(description="Registered benchmark name (`sftlab eval --list`).")
+    path: str | None = Field(None, description="Local file or hub id; mini-lab families generate their items.")
+    limit: int | None = Field(None, ge=1, description="Evaluate only the first N items.")
+    samples: int | None = Field(None, ge=1, description="Responses per item (default: the benchmark's).")
+    temperature: float | None = Field(None, ge=0, description="Sampling temperature (default: the benchmark's).")
+    top_p: float | None = Field(None, gt=0, le=1, description="Nucleus sampling (default: the benchmark's).")
+    max_new_tokens: int | None = Field(None, ge=1, description="Generation cap (default: the benchmark's).")
+    domain: Literal["in-domain", "ood", "general", "safety"] | None = Field(None, description="Override the domain tag.")
+
+
+def _minilab_benchmarks() -> list[BenchmarkSpec]:
+    return [BenchmarkSpec(name="countdown", limit=256)] + [
+        BenchmarkSpec(name=name, limit=128) for name in ("countdown_pm", "signs", "path", "refusal")
+    ]
+
+
+class EvalConfig(Section):
+    benchmarks: list[BenchmarkSpec] = Field(
+        default_factory=_minilab_benchmarks, description="What to evaluate at every checkpoint (default: the mini-lab's)."
+    )
+    backend: Literal["hf", "vllm", "openai"] = Field("hf", description="Generation backend.")
+    batch_size: int = Field(128, ge=1, description="Sequences generated together (HF backend).")
+    seed: int = Field(0, description="Sampling seed.")
+
+
+class ExperimentConfig(Section):
+    name: str = Field("demo", description="Run name: the run directory is runs/<name>.")
+    seed: int = Field(0, description="Seed for data generation, initialisation and data order.")
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    pretrain: PretrainConfig = Field(default_factory=PretrainConfig)
+    data: DataConfig = Field(default_factory=DataConfig)
+    train: TrainConfig = Field(default_factory=TrainConfig)
+    eval: EvalConfig = Field(default_factory=EvalConfig)
+
+
+def _set_dotted(tree: dict, dotted: str, raw: str, source: str) -> None:
+    keys = dotted.split(".")
+    node = tree
+    for key in keys[:-1]:
+        child = node.setdefault(key, {})
+        if not isinstance(child, dict):
+            raise UserError(f"{source}: {dotted}: {key!r} is not a section")
+        node = child
+    # YAML parsing gives `3e-4` -> float, `true` -> bool, `[a, b]` -> list, like the file itself.
+    node[keys[-1]] = yaml.safe_load(raw) if raw != "" else None
+
+
+def _format_errors(err: ValidationError, source: str) -> str:
+    lines = [f"{source}: {len(err.errors())} problem(s) in the config:"]
+    for e in err.errors():
+        field = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        message = e["msg"]
+        if e["type"] == "extra_forbidden":
+            message = "unknown field (misspelt?)"
+        lines.append(f"  {field}: {message}")
+    return "\n".join(lines)
+
+
+def load_config(path: Path | None, overrides: list[str] = ()) -> ExperimentConfig:
+    """Read a YAML config (or the defaults), apply `a.b=value` overrides, validate once."""
+    source = str(path) if path else "defaults"
+    tree: dict = {}
+    if path is not None:
+        if not path.exists():
+            raise UserError(f"{path}: config file not found")
+        try:
+            tree = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as e:
+            mark = getattr(e, "problem_mark", None)
+            where = f"{path}:{mark.line + 1}" if mark else str(path)
+            raise UserError(f"{where}: malformed YAML: {getattr(e, 'problem', e)}") from None
+        if not isinstance(tree, dict):
+            raise UserError(f"{path}: expected a mapping of config sections, got {type(tree).__name__}")
+    for item in overrides:
+        if "=" not in item:
+            raise UserError(f"override {item!r}: expected key=value, for example train.lr=3e-5")
+        key, raw = item.split("=", 1)
+        _set_dotted(tree, key.strip(), raw.strip(), f"override {item!r}")
+    try:
+        return ExperimentConfig.model_validate(tree)
+    except ValidationError as err:
+        raise UserError(_format_errors(err, source)) from None
+
+
+def save_config(cfg: ExperimentConfig, path: Path) -> None:
+    atomic_write_text(path, yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False))

@@ -1,0 +1,1 @@
+"""Evaluation: generation backends, benchmarks, the results store and the checkpoint sweep."""

@@ -1,0 +1,103 @@
+"""Generation backends behind one interface: prompts (already chat-formatted text) in, completions out.
+
+The chat template is applied once, by the caller, with the model's own tokenizer, so every backend
+receives the same prompt strings and settings.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+import torch
+
+from sftlab.evaluate.benchmarks.base import Sampling
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    tokens: int  # generated tokens, the stop token included
+    finish_reason: str  # "stop": the model ended its turn; "length": cut by max_new_tokens
+    seconds: float  # share of its batch's wall time
+
+
+class Generator(Protocol):
+    def generate(self, prompts: list[str], sampling: Sampling, seed: int) -> list[Completion]:
+        """One completion per prompt, in the order of `prompts`."""
+        ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+
+class HFGenerator:
+    """Batched `transformers` generation with a KV cache.
+
+    Prompts are sorted by length so a batch shares similar padding and finishing times; `generate`
+    drops finished sequences from the stopping test (EOS per sequence) and stops when all are done.
+    """
+
+    def __init__(self, model, tokenizer, batch_size: int = 128, device: str | None = None) -> None:
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.tokenizer.padding_side = "left"
+        self.batch_size = batch_size
+        self.device = device or next(model.parameters()).device
+        self.stop_ids = [tokenizer.eos_token_id]
+
+    @classmethod
+    def from_path(cls, path: str, batch_size: int = 128) -> HFGenerator:
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+        tok = AutoTokenizer.from_pretrained(path)
+        model = AutoModelForCausalLM.from_pretrained(path, dtype="auto").to(device)
+        return cls(model, tok, batch_size=batch_size, device=device)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    @torch.inference_mode()
+    def generate(self, prompts: list[str], sampling: Sampling, seed: int = 0) -> list[Completion]:
+        encoded = [self.tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
+        order = sorted(range(len(prompts)), key=lambda i: len(encoded[i]))
+        results: list[Completion | None] = [None] * len(prompts)
+        pad = self.tokenizer.pad_token_id
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            width = max(len(encoded[i]) for i in batch)
+            ids = torch.full((len(batch), width), pad, dtype=torch.long)
+            mask = torch.zeros((len(batch), width), dtype=torch.long)
+            for row, i in enumerate(batch):
+                ids[row, width - len(encoded[i]) :] = torch.tensor(encoded[i])
+                mask[row, width - len(encoded[i]) :] = 1
+            # A seed per batch, derived from the run seed and the batch's first prompt, keeps sampled
+            # responses reproducible whatever else ran before.
+            torch.manual_seed(seed * 1_000_003 + start)
+            began = time.perf_counter()
+            out = self.model.generate(
+                input_ids=ids.to(self.device),
+                attention_mask=mask.to(self.device),
+                max_new_tokens=sampling.max_new_tokens,
+                do_sample=sampling.temperature > 0,
+                temperature=sampling.temperature if sampling.temperature > 0 else None,
+                top_p=sampling.top_p if sampling.temperature > 0 else None,
+                top_k=None,
+                eos_token_id=self.stop_ids,
+                pad_token_id=pad,
+            )
+            seconds = (time.perf_counter() - began) / len(batch)
+            for row, i in enumerate(batch):
+                new = out[row, width:].tolist()
+                stopped = next((k for k, t in enumerate(new) if t in self.stop_ids), None)
+                if stopped is None:
+                    tokens, reason = [t for t in new if t != pad], "length"
+                else:
+                    tokens, reason = new[:stopped], "stop"
+                text = self.tokenizer.decode(tokens, skip_special_tokens=False)
+                results[i] = Completion(text, len(tokens) + (reason == "stop"), reason, seconds)
+        return results  # type: ignore[return-value]
