@@ -18,10 +18,11 @@ def demo(config: ConfigOpt = None, runs_dir: RunsOpt = Path("runs"), overrides: 
     Example: sftlab demo            (or: sftlab demo train.steps=60 name=short)
     """
     from sftlab.minilab.demo import run_experiment
-    from sftlab.minilab.summary import print_summary
+    from sftlab.report import summary_lines
 
-    cfg = experiment(config, overrides)
-    print_summary(run_experiment(cfg, runs_dir))
+    done = run_experiment(experiment(config, overrides), runs_dir)
+    print("\n".join(summary_lines(done.findings)))
+    print(f"report: {done.report}")
 
 
 @app.command()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -92,8 +93,16 @@ def fine_tune(cfg: ExperimentConfig, run_dir: Path, records: list[dict], step0: 
     train(cfg.train, records, str(step0), run_dir, seed=cfg.seed, resume=resume)
 
 
-def run_experiment(cfg: ExperimentConfig, runs_root: Path) -> Path:
+@dataclass(frozen=True)
+class Finished:
+    run_dir: Path
+    report: Path
+    findings: dict
+
+
+def run_experiment(cfg: ExperimentConfig, runs_root: Path) -> Finished:
     """Every stage of one experiment; returns the run directory."""
+    from sftlab.analysis import analyze
     from sftlab.evaluate.sweep import sweep
     from sftlab.report import build_report
 
@@ -102,8 +111,9 @@ def run_experiment(cfg: ExperimentConfig, runs_root: Path) -> Path:
     records = training_data(cfg, run_dir)
     fine_tune(cfg, run_dir, records, step0)
     sweep(run_dir, cfg.eval, run=cfg.name)
-    build_report([run_dir], run_dir / "report")
-    return run_dir
+    findings = analyze([run_dir])
+    index = build_report([run_dir], run_dir / "report", findings=findings)
+    return Finished(run_dir, index, findings)
 
 
 def train_stage(cfg: ExperimentConfig, runs_root: Path, resume: bool) -> Path:

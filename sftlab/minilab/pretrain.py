@@ -15,10 +15,11 @@ from sftlab.config import ModelConfig, PretrainConfig, TrainConfig
 from sftlab.minilab.data import pretrain_records
 from sftlab.models.presets import build_preset
 from sftlab.train import checkpoint as ckpt
+from sftlab.train.batching import encode
 from sftlab.train.loop import train
 
 log = logging.getLogger(__name__)
-DATA_VERSION = 1  # bump when the generators or renderings change, so caches are rebuilt
+DATA_VERSION = 2  # bump when the generators or renderings change, so caches are rebuilt
 
 
 def cache_key(model: ModelConfig, cfg: PretrainConfig, seed: int, numbers: int) -> str:
@@ -27,12 +28,14 @@ def cache_key(model: ModelConfig, cfg: PretrainConfig, seed: int, numbers: int) 
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 
-def pretrain_train_config(cfg: PretrainConfig, records: list[dict]) -> TrainConfig:
-    # One character is one token for the mini-lab tokenizer; ~12 tokens of chat template per record.
-    mean_tokens = 12 + sum(len(r["messages"][0]["content"]) + len(r["response"]) for r in records) / len(records)
-    batch = max(8, round(cfg.batch_tokens / mean_tokens))
-    return TrainConfig(lr=cfg.lr, warmup_ratio=cfg.warmup_ratio, steps=max(cfg.steps, 1), global_batch=batch,
-                       micro_batch=batch, max_length=256, save_every=max(cfg.steps // 5, 1), min_lr_ratio=0.1,
+def pretrain_train_config(cfg: PretrainConfig, records: list[dict], tokenizer) -> TrainConfig:
+    """Samples per step from the records' mean length, so a step holds about `batch_tokens` tokens."""
+    sample = records[:500]
+    mean_tokens = sum(len(encode(tokenizer, r["messages"], r["response"], 256)[0].input_ids) for r in sample) / len(sample)
+    micro = max(4, round(cfg.batch_tokens / mean_tokens / 2))
+    # Two length-sorted micro-batches per step pad less than one; the token-mean loss is the same.
+    return TrainConfig(lr=cfg.lr, warmup_ratio=cfg.warmup_ratio, steps=max(cfg.steps, 1), global_batch=2 * micro,
+                       micro_batch=micro, max_length=256, save_every=max(cfg.steps // 5, 1), min_lr_ratio=0.1,
                        weight_decay=0.01)
 
 
@@ -45,8 +48,8 @@ def base_model(model: ModelConfig, cfg: PretrainConfig, seed: int, numbers: int,
         log.info("pretrain: cached base model %s", final)
         return final
     init = ckpt.step_dir(checkpoints, 0)
+    net, tokenizer = build_preset(model.preset, seed)
     if not init.exists():
-        net, tokenizer = build_preset(model.preset, seed)
         tmp = init.with_name(init.name + ".tmp")
         net.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
@@ -54,5 +57,5 @@ def base_model(model: ModelConfig, cfg: PretrainConfig, seed: int, numbers: int,
     records = pretrain_records(cfg, seed, numbers)
     resume = ckpt.latest_resumable(checkpoints) is not None
     log.info("pretrain: %s preset on %d direct-answer records, %d steps", model.preset, len(records), cfg.steps)
-    train(pretrain_train_config(cfg, records), records, str(init), out, seed=seed, resume=resume, desc="pretrain")
+    train(pretrain_train_config(cfg, records, tokenizer), records, str(init), out, seed=seed, resume=resume, desc="pretrain")
     return final

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import string
 
-from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
+from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, pre_tokenizers
 from transformers import PreTrainedTokenizerFast
 
 PAD, EOS, START = "<|endoftext|>", "<|im_end|>", "<|im_start|>"
@@ -17,6 +17,10 @@ THINK, END_THINK = "<think>", "</think>"
 SPECIAL = [PAD, START, EOS, THINK, END_THINK]
 ALPHABET = string.ascii_letters + string.digits + " \n+-*/=<>()[]{}.,:;!?'\"_#%&|@$^~\\"
 UNKNOWN = "?"  # characters outside the alphabet map to `?`, keeping the vocabulary tiny
+# Whole-word tokens for the words every example repeats (chat roles, task names, trace keywords):
+# they cut the mini-lab's sequences by about a quarter, and so its training and generation time.
+WORDS = ["user", "assistant", "system", "countdown", " target ", "signs", "path", " from ", " to ", "steps",
+         "dead end", "check ", "[harm] "]
 
 CHAT_TEMPLATE = (
     "{% for message in messages %}"
@@ -30,7 +34,10 @@ def build_tokenizer() -> PreTrainedTokenizerFast:
     vocab = {tok: i for i, tok in enumerate(SPECIAL)}
     for ch in ALPHABET:
         vocab.setdefault(ch, len(vocab))
+    for word in WORDS:
+        vocab[word] = len(vocab)
     core = Tokenizer(models.WordLevel(vocab, unk_token=UNKNOWN))
+    core.add_tokens([AddedToken(word, normalized=False) for word in WORDS])
     # Split into single characters; the regex is matched by the tokenizers library, not Python.
     core.pre_tokenizer = pre_tokenizers.Split(Regex(r"[\s\S]"), behavior="isolated")
     core.decoder = decoders.Fuse()
