@@ -26,8 +26,7 @@ ENGLISH: dict[str, list[str]] = {
 }
 
 MINILAB: dict[str, list[str]] = {
-    "backtracking": [r"\bback\b"],
-    "dead_end": [r"\bdead end\b"],
+    "backtracking": [r"\bdead end\b"],  # the search leaves an exhausted branch and tries the next
     "verification": [r"\bcheck\b"],
     "decomposition": [r"\d+\s*[-+*/]\s*\d+\s*=\s*-?\d+"],  # one search step: a op b = c
 }

@@ -24,6 +24,7 @@ app = typer.Typer(
 from sftlab.cli import run as _run  # noqa: E402,F401  importing registers the commands
 from sftlab.cli import data as _data  # noqa: E402,F401
 from sftlab.cli import analyze as _analyze  # noqa: E402,F401
+from sftlab.cli import sweep as _sweep  # noqa: E402,F401
 
 
 def main() -> None:

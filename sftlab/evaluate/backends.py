@@ -1,18 +1,22 @@
 """Generation backends behind one interface: prompts (already chat-formatted text) in, completions out.
 
 The chat template is applied once, by the caller, with the model's own tokenizer, so every backend
-receives the same prompt strings and settings.
+receives the same prompt strings and settings. `make_generator` picks the backend a config asks for:
+HF (here), vLLM (`vllm_backend`, when installed) or an OpenAI-compatible server (`openai_backend`).
+Reads the checkpoint directory it is given. torch is imported only when a model is loaded, so a sweep
+that finds nothing missing starts in a fraction of a second.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import logging
+import os
 import time
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
-import torch
-
+from sftlab.config import EvalConfig
 from sftlab.evaluate.benchmarks.base import Sampling
 
 log = logging.getLogger(__name__)
@@ -27,6 +31,8 @@ class Completion:
 
 
 class Generator(Protocol):
+    tokenizer: Any  # the model's tokenizer: its chat template formats the prompts
+
     def generate(self, prompts: list[str], sampling: Sampling, seed: int) -> list[Completion]:
         """One completion per prompt, in the order of `prompts`."""
         ...
@@ -45,12 +51,18 @@ class HFGenerator:
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.tokenizer.padding_side = "left"
+        if tokenizer.pad_token_id is None:  # many base models ship none; padding is masked out anyway
+            tokenizer.pad_token = tokenizer.eos_token
         self.batch_size = batch_size
         self.device = device or next(model.parameters()).device
-        self.stop_ids = [tokenizer.eos_token_id]
+        # chat models often end a turn with a token other than the tokenizer's EOS (listed in generation_config)
+        configured = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
+        configured = configured if isinstance(configured, list) else [configured]
+        self.stop_ids = list(dict.fromkeys(t for t in [tokenizer.eos_token_id, *configured] if t is not None))
 
     @classmethod
     def from_path(cls, path: str, batch_size: int = 128) -> HFGenerator:
+        import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -61,8 +73,15 @@ class HFGenerator:
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
-    @torch.inference_mode()
     def generate(self, prompts: list[str], sampling: Sampling, seed: int = 0) -> list[Completion]:
+        import torch
+
+        with torch.inference_mode():
+            return self._generate(prompts, sampling, seed)
+
+    def _generate(self, prompts: list[str], sampling: Sampling, seed: int) -> list[Completion]:
+        import torch
+
         encoded = [self.tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
         order = sorted(range(len(prompts)), key=lambda i: len(encoded[i]))
         results: list[Completion | None] = [None] * len(prompts)
@@ -101,3 +120,31 @@ class HFGenerator:
                 text = self.tokenizer.decode(tokens, skip_special_tokens=False)
                 results[i] = Completion(text, len(tokens) + (reason == "stop"), reason, seconds)
         return results  # type: ignore[return-value]
+
+
+def resolve_backend(backend: str) -> str:
+    """`auto` means vLLM where it can run (installed, with a GPU), else the HF backend."""
+    if backend != "auto":
+        return backend
+    import torch
+
+    vllm_ready = importlib.util.find_spec("vllm") is not None and torch.cuda.is_available()
+    return "vllm" if vllm_ready else "hf"
+
+
+def make_generator(cfg: EvalConfig, model_path: str) -> Generator:
+    """The generator `cfg.backend` names, for the checkpoint (or served model) at `model_path`."""
+    backend = resolve_backend(cfg.backend)
+    log.info("generation backend %s for %s", backend, model_path)
+    if backend == "hf":
+        return HFGenerator.from_path(model_path, batch_size=cfg.batch_size)
+    if backend == "vllm":
+        from sftlab.evaluate.vllm_backend import VLLMGenerator
+
+        return VLLMGenerator(model_path, tensor_parallel=cfg.tensor_parallel, data_parallel=cfg.data_parallel)
+    from transformers import AutoTokenizer
+
+    from sftlab.evaluate.openai_backend import OpenAIClient, OpenAIGenerator
+
+    client = OpenAIClient(cfg.base_url, cfg.served_model or model_path, api_key=os.environ.get(cfg.api_key_env))
+    return OpenAIGenerator(client, AutoTokenizer.from_pretrained(model_path))

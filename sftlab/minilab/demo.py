@@ -17,8 +17,6 @@ import yaml
 
 from sftlab.config import ExperimentConfig, save_config
 from sftlab.errors import UserError
-from sftlab.io import atomic_write_json, atomic_write_jsonl
-from sftlab.minilab.data import sft_records
 from sftlab.minilab.pretrain import base_model
 from sftlab.train import checkpoint as ckpt
 from sftlab.train.loop import total_steps, train
@@ -58,29 +56,20 @@ def base_checkpoint(cfg: ExperimentConfig, run_dir: Path, runs_root: Path) -> Pa
 
 
 def training_data(cfg: ExperimentConfig, run_dir: Path) -> list[dict]:
-    """data/train.jsonl: generated for the mini-lab, or read from `data.path`."""
-    path = run_dir / "data" / "train.jsonl"
+    """data/train.jsonl and data/card.json: generated and verified for the mini-lab, or read from `data.path`."""
+    from sftlab.data.card import lexicon_counter, write_card
+    from sftlab.data.curate import build_task_condition
+    from sftlab.data.records import read_records, write_records
+
+    data_dir = run_dir / "data"
+    path = data_dir / "train.jsonl"
     if not path.exists():
         if cfg.data.path is not None:
-            from sftlab.data.records import read_records
-
-            records = [r.to_dict() if hasattr(r, "to_dict") else r for r in read_records(Path(cfg.data.path))]
+            write_records(path, read_records(cfg.data.path))
+            write_card(path, data_dir / "card.json", count_patterns=lexicon_counter("english"), seed=cfg.seed)
         else:
-            records = sft_records(cfg.data, cfg.seed)
-        atomic_write_jsonl(path, records)
-        atomic_write_json(run_dir / "data" / "card.json", data_card(records, cfg))
+            build_task_condition(cfg.data, cfg.seed, data_dir, count_patterns=lexicon_counter("minilab"))
     return [json.loads(line) for line in path.read_text().splitlines()]
-
-
-def data_card(records: list[dict], cfg: ExperimentConfig) -> dict:
-    lengths = sorted(len(r["response"]) for r in records)
-    return {
-        "samples": len(records),
-        "source": cfg.data.path or f"generated: {cfg.data.task} ({cfg.data.condition}), seed {cfg.seed}",
-        "condition": cfg.data.condition,
-        "response_chars": {"median": lengths[len(lengths) // 2], "p95": lengths[int(0.95 * (len(lengths) - 1))],
-                           "max": lengths[-1]},
-    }
 
 
 def fine_tune(cfg: ExperimentConfig, run_dir: Path, records: list[dict], step0: Path) -> None:

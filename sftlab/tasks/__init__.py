@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from sftlab.errors import UserError
+from sftlab.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -54,24 +55,13 @@ class TaskFamily:
         return None
 
 
-FAMILIES: dict[str, type[TaskFamily]] = {}
-
-
-def register(name: str):
-    def add(cls: type[TaskFamily]) -> type[TaskFamily]:
-        if name in FAMILIES:
-            raise ValueError(f"task family {name!r} registered twice")
-        cls.name = name
-        FAMILIES[name] = cls
-        return cls
-
-    return add
+FAMILIES: Registry[type[TaskFamily]] = Registry("task family")
+register = FAMILIES.register
 
 
 def get(name: str, **options) -> TaskFamily:
-    if name not in FAMILIES:
-        raise UserError(f"unknown task family {name!r}; known: {', '.join(sorted(FAMILIES))}")
-    return FAMILIES[name](**options)
+    """An instance of the family `name` (options: the family's own, e.g. `numbers` for Countdown)."""
+    return FAMILIES.get_class(name)(**options)
 
 
 def distinct_problems(family: TaskFamily, rng: random.Random, count: int, exclude: set[str] = frozenset()) -> list[Problem]:

@@ -81,12 +81,13 @@ class Countdown(TaskFamily):
 
     # -- search ---------------------------------------------------------------------------------
     def _steps(self, pool: list[Node], target: int) -> list:
-        """Children of a search node, closest to the target first: the order the trace tries them.
+        """Children of a search node in a fixed order (pairs left to right, then `+ * - /`).
 
-        A best-first order keeps traces short (most problems are solved in the first branch or two),
-        and tiny models learn short traces far more easily than exhaustive ones.
+        The order is local: every line of the trace follows from the previous one and the numbers
+        at hand, the same order as the step drills of pre-training. (A best-first order gives shorter
+        traces but asks a tiny model to rank all candidate steps before writing the first one.)
         """
-        return sorted(self._children(pool), key=lambda step: abs(step[3][0] - target))
+        return list(self._children(pool))
 
     def _children(self, pool: list[Node]):
         seen = set()  # equal numbers give equal steps: try each once

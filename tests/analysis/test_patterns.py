@@ -3,12 +3,12 @@ import pytest
 
 from sftlab.analysis.patterns import ENGLISH, MINILAB, count_patterns, pattern_rates
 
-TRACE = "3+5=8<22\n8*2=16<22\ndead end\nback\n5*4=20<22\n20+2=22=22\ncheck 5*4+2=22"
+TRACE = "3+5=8<22 [8 2]\n 8*2=16<22\n dead end\n5*4=20<22 [20 2]\n 20+2=22=22\ncheck (5*4)+2=22 ok"
 
 
 def test_minilab_trace_counts():
     c = count_patterns([TRACE, ""], MINILAB)
-    assert c.iloc[0].to_dict() == {"backtracking": 1, "dead_end": 1, "verification": 1, "decomposition": 5}
+    assert c.iloc[0].to_dict() == {"backtracking": 1, "verification": 1, "decomposition": 4}
     assert c.iloc[1].sum() == 0
 
 
@@ -25,8 +25,8 @@ def test_rates_per_response_and_per_1k_tokens():
     df = pd.DataFrame(dict(step=[10, 10, 10], domain="in-domain", response=[TRACE, TRACE, "no markers"],
                            response_tokens=[100, 100, 300]))
     r = pattern_rates(df, MINILAB).set_index("category")
-    assert r.loc["decomposition", "per_response"] == pytest.approx(10 / 3)
-    assert r.loc["decomposition", "per_1k"] == pytest.approx(1000 * 10 / 500)  # total count / total tokens
+    assert r.loc["decomposition", "per_response"] == pytest.approx(8 / 3)
+    assert r.loc["decomposition", "per_1k"] == pytest.approx(1000 * 8 / 500)  # total count / total tokens
     assert r.loc["backtracking", "share"] == pytest.approx(2 / 3)
 
 

@@ -18,11 +18,8 @@ REAL = {
     "math500": 3, "aime24": 2, "aime25": 2, "gpqa_diamond": 3, "mmlu_pro": 2, "ifeval": 4, "truthfulqa": 2,
     "halueval": 4, "livecodebench": 2, "humaneval": 2, "alpacaeval": 2, "hexphi": 4, "xstest": 3,
 }  # fmt: skip
-DIRS = {"gpqa_diamond": "gpqa"}
-
-
 def fixture_dir(name: str) -> Path:
-    return FIXTURES / DIRS.get(name, name)
+    return FIXTURES / name
 
 
 @pytest.mark.parametrize("name", sorted(REAL))
@@ -63,7 +60,7 @@ def test_wrong_type_and_bad_json_are_reported(tmp_path):
 
 def test_csv_errors_count_the_header_line(tmp_path):
     bad = tmp_path / "gpqa_diamond.csv"
-    text = (FIXTURES / "gpqa" / "gpqa_diamond.csv").read_text().splitlines()
+    text = (FIXTURES / "gpqa_diamond" / "gpqa_diamond.csv").read_text().splitlines()
     header = text[0].split(",")
     header[header.index("Incorrect Answer 2")] = "Wrong 2"
     bad.write_text(",".join(header) + "\n" + "\n".join(text[1:]) + "\n")

@@ -22,7 +22,7 @@ def test_permutation_is_stable_across_processes():
 
 
 def test_gpqa_correct_option_follows_the_permutation():
-    bench = get("gpqa_diamond")(FIXTURES / "gpqa", seed=0)
+    bench = get("gpqa_diamond")(FIXTURES / "gpqa_diamond", seed=0)
     items = bench.load()
     for item in items:
         letter = item.reference
@@ -35,7 +35,7 @@ def test_gpqa_correct_option_follows_the_permutation():
 
 
 def test_gpqa_positions_are_spread_over_seeds():
-    places = {get("gpqa_diamond")(FIXTURES / "gpqa", seed=s).load()[0].reference for s in range(12)}
+    places = {get("gpqa_diamond")(FIXTURES / "gpqa_diamond", seed=s).load()[0].reference for s in range(12)}
     assert len(places) >= 3
 
 

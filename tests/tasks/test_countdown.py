@@ -23,9 +23,12 @@ def test_trace_shows_search_dead_ends_and_final_check():
     family = tasks.get("countdown")
     problem = family.make([5, 8, 6], 38)
     reasoning = split_reasoning(family.render_cot(problem)).reasoning.splitlines()
-    # Best-first: 5*8=40 is nearest 38 and fails; the second branch finds 5*6+8.
+    # Pairs left to right, operators + * - /, larger number first; 40*6 (>=100) and 13/6 are pruned.
     assert reasoning == [
-        "5*8=40>38 [40 6]", " 40-6=34<38", " 40+6=46>38", " dead end",
+        "5+8=13<38 [13 6]", " 13+6=19<38", " 13*6=78>38", " 13-6=7<38", " dead end",
+        "5*8=40>38 [40 6]", " 40+6=46>38", " 40-6=34<38", " dead end",
+        "8-5=3<38 [3 6]", " 3+6=9<38", " 3*6=18<38", " 6-3=3<38", " 6/3=2<38", " dead end",
+        "5+6=11<38 [11 8]", " 11+8=19<38", " 11*8=88>38", " 11-8=3<38", " dead end",
         "5*6=30<38 [30 8]", " 30+8=38=38", "check (5*6)+8=38 ok",
     ]
 

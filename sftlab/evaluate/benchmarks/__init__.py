@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-from sftlab.errors import UserError
 from sftlab.evaluate.benchmarks.base import Benchmark, Item, Sampling, Scored
+from sftlab.registry import Registry
 
-BENCHMARKS: dict[str, type[Benchmark]] = {}
-
-
-def register(name: str):
-    def add(cls: type[Benchmark]) -> type[Benchmark]:
-        if name in BENCHMARKS:
-            raise ValueError(f"benchmark {name!r} registered twice")
-        cls.name = name
-        BENCHMARKS[name] = cls
-        return cls
-
-    return add
-
-
-def get(name: str) -> type[Benchmark]:
-    if name not in BENCHMARKS:
-        raise UserError(f"unknown benchmark {name!r}; known: {', '.join(sorted(BENCHMARKS))}")
-    return BENCHMARKS[name]
+BENCHMARKS: Registry[type[Benchmark]] = Registry("benchmark")
+register = BENCHMARKS.register
+get = BENCHMARKS.get_class
 
 
 from sftlab.evaluate.benchmarks import (  # noqa: E402,F401  importing registers

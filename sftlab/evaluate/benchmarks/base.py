@@ -58,3 +58,7 @@ class Benchmark:
     def score(self, item: Item, answer_text: str) -> Scored:
         """Score the text after the reasoning block (never called for truncated responses)."""
         raise NotImplementedError
+
+    def score_batch(self, pairs: list[tuple[Item, str]]) -> list[Scored]:
+        """Score many (item, answer text) pairs, in order; benchmarks that can score in parallel override it."""
+        return [self.score(item, text) for item, text in pairs]

@@ -1,0 +1,73 @@
+"""The generator factory picks the configured backend; the HF backend batches without changing results."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+import torch
+
+from sftlab.config import EvalConfig
+from sftlab.errors import UserError
+from sftlab.evaluate import backends
+from sftlab.evaluate.backends import HFGenerator, make_generator, resolve_backend
+from sftlab.evaluate.benchmarks.base import Sampling
+from sftlab.evaluate.openai_backend import OpenAIGenerator
+from sftlab.models.presets import build_preset
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    path = tmp_path_factory.mktemp("xs")
+    model, tokenizer = build_preset("xs", seed=0)
+    model.save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return path
+
+
+def prompts(tokenizer, questions):
+    return [tokenizer.apply_chat_template([{"role": "user", "content": q}], add_generation_prompt=True, tokenize=False)
+            for q in questions]
+
+
+def test_auto_is_vllm_only_where_it_can_run(monkeypatch):
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: object() if name == "vllm" else real_find_spec(name))
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert resolve_backend("auto") == "hf"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert resolve_backend("auto") == "vllm"
+    assert resolve_backend("openai") == "openai" and resolve_backend("hf") == "hf"
+
+
+def test_factory_builds_the_hf_backend_and_batching_keeps_greedy_results(model_dir):
+    generator = make_generator(EvalConfig(backend="hf", batch_size=2), str(model_dir))
+    assert isinstance(generator, HFGenerator)
+    texts = prompts(generator.tokenizer, ["12+7", "a much longer question: 3*4-5+6", "9"])
+    sampling = Sampling(temperature=0.0, max_new_tokens=5)
+    batched = generator.generate(texts, sampling)
+    alone = [generator.generate([t], sampling)[0] for t in texts]
+    assert [c.text for c in batched] == [c.text for c in alone]
+    assert all(c.tokens <= 5 and c.finish_reason in ("stop", "length") for c in batched)
+    assert all(c.finish_reason == "stop" or c.tokens == 5 for c in batched)
+
+
+def test_factory_builds_the_openai_backend_with_the_key_from_the_environment(model_dir, monkeypatch):
+    monkeypatch.setenv("MY_KEY", "sk-secret")
+    cfg = EvalConfig(backend="openai", base_url="http://127.0.0.1:8000/v1/", api_key_env="MY_KEY")
+    generator = make_generator(cfg, str(model_dir))
+    assert isinstance(generator, OpenAIGenerator)
+    assert generator.client.base_url == "http://127.0.0.1:8000/v1" and generator.client.model == str(model_dir)
+    assert generator.client._api_key == "sk-secret" and "sk-secret" not in repr(cfg.model_dump())
+    named = make_generator(cfg.model_copy(update={"served_model": "served"}), str(model_dir))
+    assert named.client.model == "served"
+    assert generator.count_tokens("1+2") == len(generator.tokenizer("1+2", add_special_tokens=False)["input_ids"])
+
+
+def test_openai_backend_needs_a_url_and_vllm_needs_vllm(model_dir, monkeypatch):
+    with pytest.raises(ValueError, match="eval.base_url: missing"):
+        EvalConfig(backend="openai")
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(UserError, match="vLLM is not installed"):
+        make_generator(EvalConfig(backend="vllm"), str(model_dir))
+    assert backends.resolve_backend("auto") == "hf"
