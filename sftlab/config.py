@@ -74,9 +74,27 @@ class TrainConfig(Section):
     )
     save_every: int = Field(10, ge=1, description="Save a checkpoint every N optimizer steps (and at the end).")
     keep_optimizer: Literal["last", "all", "none"] = Field("last", description="Which checkpoints keep optimizer state for resume.")
+    keep_optimizer_every: int | None = Field(
+        None, ge=1, description="Also keep optimizer state in checkpoints whose step is a multiple of this."
+    )
     shuffle: bool = Field(True, description="Seeded shuffle of the data each epoch; False keeps the file's order.")
     gradient_checkpointing: bool = Field(False, description="Recompute activations in backward to save memory.")
     bf16: bool = Field(False, description="bf16 autocast (GPUs, and CPUs that support it).")
+    packing: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description="Padding-free packing of each micro-batch into one row (attention kept inside each sample). "
+        "auto: on where flash-attention varlen is available (CUDA with flash_attn), else padded micro-batches.",
+    )
+    lora_r: int = Field(0, ge=0, description="LoRA rank (needs peft); 0 fine-tunes every weight.")
+    lora_alpha: float = Field(32.0, gt=0, description="LoRA scaling numerator (the update is scaled by alpha / r).")
+    lora_dropout: float = Field(0.0, ge=0, lt=1, description="Dropout on the LoRA input.")
+    lora_targets: list[str] = Field(
+        default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+        description="Names of the linear modules that get LoRA adapters.",
+    )
+    trackers: list[Literal["tensorboard", "wandb"]] = Field(
+        default_factory=list, description="Experiment trackers fed through accelerate, besides metrics.jsonl."
+    )
 
     @model_validator(mode="after")
     def _batches_divide(self) -> TrainConfig:
@@ -108,9 +126,54 @@ class EvalConfig(Section):
     benchmarks: list[BenchmarkSpec] = Field(
         default_factory=_minilab_benchmarks, description="What to evaluate at every checkpoint (default: the mini-lab's)."
     )
-    backend: Literal["hf", "vllm", "openai"] = Field("hf", description="Generation backend.")
+    backend: Literal["auto", "hf", "vllm", "openai"] = Field(
+        "auto", description="Generation backend; auto: vLLM when it is installed and a GPU is present, else hf."
+    )
     batch_size: int = Field(128, ge=1, description="Sequences generated together (HF backend).")
     seed: int = Field(0, description="Sampling seed.")
+    data_dir: str | None = Field(
+        None, description="Directory of benchmark files: a benchmark without `path` reads <data_dir>/<name> "
+        "when that exists, else <data_dir> itself.",
+    )
+    commit_every: int = Field(
+        512, ge=1, description="Samples generated, scored and committed to the store together; a killed sweep "
+        "loses at most this many per benchmark.",
+    )
+    judge: Literal["patterns", "hf", "openai"] = Field(
+        "patterns", description="Judge of safety and preference benchmarks: refusal patterns (no model), a local "
+        "HF model, or an OpenAI-compatible endpoint.",
+    )
+    judge_model: str | None = Field(None, description="Judge model: a local path (hf) or the served model name (openai).")
+    judge_url: str | None = Field(None, description="Base URL of the judge's OpenAI-compatible endpoint, e.g. http://host:8000/v1.")
+    judge_key_env: str = Field(
+        "OPENAI_API_KEY", description="Environment variable holding the judge endpoint's API key (never stored or logged)."
+    )
+    base_url: str | None = Field(None, description="openai backend: base URL of the server that serves the checkpoint.")
+    served_model: str | None = Field(None, description="openai backend: model name on the server (default: the checkpoint path).")
+    api_key_env: str = Field(
+        "OPENAI_API_KEY", description="openai backend: environment variable holding the API key (never stored or logged)."
+    )
+    tensor_parallel: int = Field(1, ge=1, description="vLLM: GPUs one engine shards the model over.")
+    data_parallel: int = Field(1, ge=1, description="vLLM: engine replicas that split the prompts.")
+    launcher: Literal["local", "slurm", "ray"] = Field(
+        "local", description="Sweep: evaluate here, or send one job per checkpoint to Slurm (submitit) or Ray."
+    )
+    slurm_partition: str | None = Field(None, description="Slurm partition of the sweep's jobs (default: the cluster's).")
+    job_gpus: int = Field(1, ge=0, description="GPUs per checkpoint job (slurm, ray).")
+    job_minutes: int = Field(240, ge=1, description="Time limit of one checkpoint job (slurm).")
+
+    @model_validator(mode="after")
+    def _endpoints_named(self) -> EvalConfig:
+        problems = []
+        if self.backend == "openai" and not self.base_url:
+            problems.append("eval.base_url: missing (the openai backend needs the server's base URL)")
+        if self.judge != "patterns" and not self.judge_model:
+            problems.append(f"eval.judge_model: missing (the {self.judge} judge needs a model name or path)")
+        if self.judge == "openai" and not self.judge_url:
+            problems.append("eval.judge_url: missing (the openai judge needs the endpoint's base URL)")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 
 class ExperimentConfig(Section):
@@ -135,15 +198,20 @@ def _set_dotted(tree: dict, dotted: str, raw: str, source: str) -> None:
     node[keys[-1]] = yaml.safe_load(raw) if raw != "" else None
 
 
+def _problems(source: str, problems: list[str]) -> str:
+    """One line for one problem; all of them, one per line, when there are several."""
+    if len(problems) == 1:
+        return f"{source}: {problems[0]}"
+    return f"{source}: {len(problems)} problems in the config:\n  " + "\n  ".join(problems)
+
+
 def _format_errors(err: ValidationError, source: str) -> str:
-    lines = [f"{source}: {len(err.errors())} problem(s) in the config:"]
+    problems = []
     for e in err.errors():
         field = ".".join(str(p) for p in e["loc"]) or "(top level)"
-        message = e["msg"]
-        if e["type"] == "extra_forbidden":
-            message = "unknown field (misspelt?)"
-        lines.append(f"  {field}: {message}")
-    return "\n".join(lines)
+        message = "unknown field (misspelt?)" if e["type"] == "extra_forbidden" else e["msg"]
+        problems.append(f"{field}: {message}")
+    return _problems(source, problems)
 
 
 def load_config(path: Path | None, overrides: list[str] = ()) -> ExperimentConfig:
@@ -167,9 +235,29 @@ def load_config(path: Path | None, overrides: list[str] = ()) -> ExperimentConfi
         key, raw = item.split("=", 1)
         _set_dotted(tree, key.strip(), raw.strip(), f"override {item!r}")
     try:
-        return ExperimentConfig.model_validate(tree)
+        cfg = ExperimentConfig.model_validate(tree)
     except ValidationError as err:
         raise UserError(_format_errors(err, source)) from None
+    check_names(cfg, source)
+    return cfg
+
+
+def check_names(cfg: ExperimentConfig, source: str) -> None:
+    """Registry names (preset, task family, benchmarks) checked before any stage writes a file."""
+    from sftlab import tasks
+    from sftlab.evaluate import benchmarks
+    from sftlab.models import PRESETS
+
+    problems = []
+    if cfg.model.path is None and cfg.model.preset not in PRESETS:
+        problems.append(f"model.preset: unknown preset {cfg.model.preset!r}; known: {', '.join(PRESETS)}")
+    if cfg.data.path is None and cfg.data.task not in tasks.FAMILIES:
+        problems.append(f"data.task: unknown task family {cfg.data.task!r}; known: {', '.join(sorted(tasks.FAMILIES))}")
+    for i, spec in enumerate(cfg.eval.benchmarks):
+        if spec.name not in benchmarks.BENCHMARKS:
+            problems.append(f"eval.benchmarks[{i}].name: unknown benchmark {spec.name!r} (see `sftlab eval --list`)")
+    if problems:
+        raise UserError(_problems(source, problems))
 
 
 def save_config(cfg: ExperimentConfig, path: Path) -> None:

@@ -12,16 +12,8 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase, Qwen3Config
 
 from sftlab.errors import UserError
+from sftlab.models import PRESETS
 from sftlab.models.tokenizer import build_tokenizer
-
-# name: (hidden, layers, heads, kv heads, mlp)
-PRESETS: dict[str, tuple[int, int, int, int, int]] = {
-    "xs": (64, 2, 2, 1, 192),
-    "s": (128, 4, 4, 2, 384),
-    "m": (256, 6, 4, 2, 768),
-    "l": (320, 8, 5, 1, 960),
-}
-
 
 def preset_config(name: str, tokenizer: PreTrainedTokenizerBase, max_positions: int = 1024) -> Qwen3Config:
     if name not in PRESETS:
@@ -52,18 +44,40 @@ def build_preset(name: str, seed: int = 0) -> tuple[PreTrainedModel, PreTrainedT
     return model, tokenizer
 
 
-def load_model(path: str | Path, dtype: torch.dtype = torch.float32) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
-    """Any causal LM and its tokenizer from a local directory or hub id."""
+def flash_attention_available() -> bool:
+    """flash-attention varlen kernels: a CUDA device and the flash_attn package."""
+    import importlib.util
+
+    return torch.cuda.is_available() and importlib.util.find_spec("flash_attn") is not None
+
+
+def check_model_path(path: str | Path) -> None:
+    """Fail early on a local model path that is missing or holds no model (hub ids pass)."""
     local = Path(path)
-    if not local.exists() and (str(path).startswith((".", "/")) or local.suffix):
+    if not local.exists() and (str(path).startswith((".", "/", "~")) or local.suffix or str(path).count("/") > 1):
         raise UserError(f"{path}: model path does not exist")
+    if local.is_dir() and not (local / "config.json").exists():
+        raise UserError(f"{path}: not a Hugging Face model directory (no config.json)")
+
+
+def load_model(
+    path: str | Path, dtype: torch.dtype = torch.float32, attn_implementation: str | None = None
+) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    """Any causal LM and its tokenizer from a local directory or hub id.
+
+    `attn_implementation` defaults to sdpa; a directory that exists but holds no model, or a hub id
+    that cannot be found, is a UserError naming the path.
+    """
+    check_model_path(path)
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(path))
-        model = AutoModelForCausalLM.from_pretrained(str(path), dtype=dtype)
+        model = AutoModelForCausalLM.from_pretrained(str(path), dtype=dtype, attn_implementation=attn_implementation or "sdpa")
     except OSError as e:
         raise UserError(f"{path}: cannot load model: {str(e).splitlines()[0]}") from None
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
+    if tokenizer.chat_template is None:
+        raise UserError(f"{path}: the tokenizer has no chat template; SFT renders prompts with it")
     return model, tokenizer
 
 

@@ -65,7 +65,10 @@ def save_checkpoint(accelerator, model, tokenizer, checkpoints: Path, step: int,
     if keep_resume:
         accelerator.save_state(str(tmp / RESUME_DIR))
     if accelerator.is_main_process:
-        accelerator.unwrap_model(model).save_pretrained(tmp, state_dict=state_dict, safe_serialization=True)
+        plain = accelerator.unwrap_model(model)
+        if hasattr(plain, "peft_config"):
+            plain, state_dict = plain.get_base_model(), merged_lora_state(plain)
+        plain.save_pretrained(tmp, state_dict=state_dict, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
         (tmp / STATE_FILE).write_text(json.dumps({"version": STATE_VERSION, **state}, indent=2) + "\n")
         shutil.rmtree(final, ignore_errors=True)
@@ -74,13 +77,38 @@ def save_checkpoint(accelerator, model, tokenizer, checkpoints: Path, step: int,
     return final
 
 
-def prune_resume_states(checkpoints: Path, keep: str) -> None:
-    """Drop optimizer states that resume no longer needs: keep the newest only ('last') or none."""
+def merged_lora_state(peft_model) -> dict:
+    """The base model's weights with the LoRA updates added, under the base model's own names.
+
+    Computed beside the training weights (not merged in place), so training continues unchanged and
+    the checkpoint loads with plain transformers, vLLM or any other HF tool.
+    """
+    from peft.tuners.lora import LoraLayer
+
+    base = peft_model.get_base_model()
+    state = {k.replace(".base_layer.", "."): v for k, v in base.state_dict().items() if "lora_" not in k}
+    for name, module in base.named_modules():
+        if isinstance(module, LoraLayer):
+            for adapter in module.active_adapters:
+                key = f"{name}.weight"
+                state[key] = state[key] + module.get_delta_weight(adapter).to(state[key].dtype)
+    return state
+
+
+def prune_resume_states(checkpoints: Path, keep: str, every: int | None = None, newest_needed: bool = True) -> None:
+    """Drop optimizer states that resume no longer needs.
+
+    keep='all' drops nothing and 'none' everything; 'last' keeps the newest while the run goes on
+    (`newest_needed`) and, with `every`, the states of steps that are multiples of it.
+    """
     if keep == "all":
         return
-    complete = [d for _, d in list_checkpoints(checkpoints) if (d / RESUME_DIR).exists()]
-    for d in complete[:-1] if keep == "last" else complete:
-        shutil.rmtree(d / RESUME_DIR, ignore_errors=True)
+    complete = [(step, d) for step, d in list_checkpoints(checkpoints) if (d / RESUME_DIR).exists()]
+    for i, (step, d) in enumerate(complete):
+        newest = i == len(complete) - 1
+        kept = keep == "last" and ((newest and newest_needed) or bool(every and step % every == 0))
+        if not kept:
+            shutil.rmtree(d / RESUME_DIR, ignore_errors=True)
 
 
 def latest_resumable(checkpoints: Path) -> tuple[int, Path] | None:

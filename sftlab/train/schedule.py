@@ -23,9 +23,10 @@ def lr_factor(step: int, total_steps: int, cfg: TrainConfig) -> float:
         span = max(total_steps - warm, 1)
         progress = min((step - warm) / span, 1.0)
         return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress))
-    # WSD: warmup, stable at the peak, then a linear decay over the last `decay_ratio` of the steps.
+    # WSD: warmup, stable at the peak, then a linear decay over the last `decay_ratio` of the steps,
+    # reaching the floor one step after the last (as cosine does), so no step runs at a zero rate.
     decay = max(round(cfg.decay_ratio * total_steps), 1)
     start = total_steps - decay
     if step < start:
         return 1.0
-    return floor + (1 - floor) * max(total_steps - step - 1, 0) / decay
+    return floor + (1 - floor) * (1 - (step - start) / decay)
