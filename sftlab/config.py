@@ -35,7 +35,7 @@ class ModelConfig(Section):
 class PretrainConfig(Section):
     """Mini-lab only: the short direct-answer pre-training that makes a base model."""
 
-    steps: int = Field(2500, ge=0, description="Optimizer steps of base-model pre-training.")
+    steps: int = Field(1000, ge=0, description="Optimizer steps of base-model pre-training.")
     batch_tokens: int = Field(2048, ge=64, description="Tokens per pre-training step.")
     lr: float = Field(3e-3, gt=0, description="Peak learning rate of pre-training.")
     warmup_ratio: float = Field(0.02, ge=0, le=1, description="Share of steps spent warming up.")
@@ -48,21 +48,21 @@ class DataConfig(Section):
     condition: Literal["cot", "nocot", "unverified", "wrong", "bfs"] = Field(
         "cot", description="Data condition: verified long CoT, answer only, corrupted CoT, wrong answers, breadth-first teacher."
     )
-    samples: int = Field(4000, ge=1, description="Training problems to generate.")
+    samples: int = Field(1200, ge=1, description="Training problems to generate.")
     numbers: int = Field(3, ge=3, le=5, description="Countdown: how many numbers per problem.")
     path: str | None = Field(None, description="Use this JSONL/Parquet SFT file instead of generating one.")
 
 
 class TrainConfig(Section):
-    lr: float = Field(3e-4, gt=0, description="Peak learning rate.")
+    lr: float = Field(1e-3, gt=0, description="Peak learning rate.")
     schedule: Literal["cosine", "constant", "wsd"] = Field("cosine", description="Learning-rate schedule after warmup.")
     warmup_ratio: float = Field(0.05, ge=0, le=1, description="Share of total steps spent in linear warmup.")
     decay_ratio: float = Field(0.2, ge=0, le=1, description="WSD only: share of steps spent decaying at the end.")
     min_lr_ratio: float = Field(0.0, ge=0, le=1, description="Floor of the schedule as a share of the peak lr.")
-    steps: int | None = Field(None, ge=1, description="Total optimizer steps; overrides `epochs` when set.")
+    steps: int | None = Field(320, ge=1, description="Total optimizer steps; overrides `epochs` when set.")
     epochs: float = Field(1.0, gt=0, description="Passes over the training set when `steps` is not set.")
     global_batch: int = Field(32, ge=1, description="Samples per optimizer step, over all processes.")
-    micro_batch: int = Field(32, ge=1, description="Samples per forward pass on one process.")
+    micro_batch: int = Field(8, ge=1, description="Samples per forward pass on one process.")
     max_length: int = Field(512, ge=16, description="Tokens per sample; longer samples are cut on the right.")
     weight_decay: float = Field(0.0, ge=0, description="AdamW weight decay.")
     betas: tuple[float, float] = Field((0.9, 0.95), description="AdamW betas.")
@@ -72,7 +72,7 @@ class TrainConfig(Section):
         description="token_mean: mean over every response token of the step; microbatch_mean: each micro-batch "
         "token-averaged, then summed on a process and averaged across processes.",
     )
-    save_every: int = Field(10, ge=1, description="Save a checkpoint every N optimizer steps (and at the end).")
+    save_every: int = Field(40, ge=1, description="Save a checkpoint every N optimizer steps (and at the end).")
     keep_optimizer: Literal["last", "all", "none"] = Field("last", description="Which checkpoints keep optimizer state for resume.")
     keep_optimizer_every: int | None = Field(
         None, ge=1, description="Also keep optimizer state in checkpoints whose step is a multiple of this."
@@ -117,8 +117,8 @@ class BenchmarkSpec(Section):
 
 
 def _minilab_benchmarks() -> list[BenchmarkSpec]:
-    return [BenchmarkSpec(name="countdown", limit=256)] + [
-        BenchmarkSpec(name=name, limit=128) for name in ("countdown_pm", "signs", "path", "refusal")
+    return [BenchmarkSpec(name="countdown", limit=200)] + [
+        BenchmarkSpec(name=name, limit=100) for name in ("countdown_pm", "signs", "path", "refusal")
     ]
 
 

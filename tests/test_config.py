@@ -47,3 +47,7 @@ def test_saved_config_round_trips(tmp_path):
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_example_config_validates(path):
     assert isinstance(load_config(path), ExperimentConfig)
+
+
+def test_demo_example_is_the_default_experiment():
+    assert load_config(ROOT / "demo.yaml") == load_config(None)

@@ -19,7 +19,7 @@ from sftlab.train.batching import encode
 from sftlab.train.loop import train
 
 log = logging.getLogger(__name__)
-DATA_VERSION = 2  # bump when the generators or renderings change, so caches are rebuilt
+DATA_VERSION = 3  # bump when the generators or renderings change, so caches are rebuilt
 
 
 def cache_key(model: ModelConfig, cfg: PretrainConfig, seed: int, numbers: int) -> str:
@@ -32,9 +32,9 @@ def pretrain_train_config(cfg: PretrainConfig, records: list[dict], tokenizer) -
     """Samples per step from the records' mean length, so a step holds about `batch_tokens` tokens."""
     sample = records[:500]
     mean_tokens = sum(len(encode(tokenizer, r["messages"], r["response"], 256)[0].input_ids) for r in sample) / len(sample)
-    micro = max(4, round(cfg.batch_tokens / mean_tokens / 2))
-    # Two length-sorted micro-batches per step pad less than one; the token-mean loss is the same.
-    return TrainConfig(lr=cfg.lr, warmup_ratio=cfg.warmup_ratio, steps=max(cfg.steps, 1), global_batch=2 * micro,
+    micro = max(2, round(cfg.batch_tokens / mean_tokens / 4))
+    # Four length-sorted micro-batches per step pad far less than one; the token-mean loss is the same.
+    return TrainConfig(lr=cfg.lr, warmup_ratio=cfg.warmup_ratio, steps=max(cfg.steps, 1), global_batch=4 * micro,
                        micro_batch=micro, max_length=256, save_every=max(cfg.steps // 5, 1), min_lr_ratio=0.1,
                        weight_decay=0.01)
 

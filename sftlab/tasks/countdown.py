@@ -195,7 +195,9 @@ class Countdown(TaskFamily):
 
     def drills(self, rng: random.Random) -> tuple[str, str]:
         """Every step the trace would try for one pair and target, written exactly as in the trace."""
-        x, y = rng.randint(self.low, self.limit - 1), rng.randint(self.low, self.high)
+        # Half the drills are first steps (two given numbers), half later ones (a result and a number).
+        x = rng.randint(self.low, self.high) if rng.random() < 0.5 else rng.randint(self.high + 1, self.limit - 1)
+        y = rng.randint(self.low, self.high)
         target = rng.randint(self.low, self.limit - 1)
         lines = []
         for op in self.ops:

@@ -38,25 +38,25 @@ class CountdownBench(FamilyBenchmark):
 @register("countdown_pm")
 class CountdownPlusMinusBench(FamilyBenchmark):
     family, domain = "countdown_pm", "ood"
-    sampling = Sampling(max_new_tokens=256)
+    sampling = Sampling(max_new_tokens=192)
 
 
 @register("signs")
 class SignsBench(FamilyBenchmark):
     family, domain = "signs", "ood"
-    sampling = Sampling(max_new_tokens=256)
+    sampling = Sampling(max_new_tokens=192)
 
 
 @register("path")
 class PathBench(FamilyBenchmark):
     family, domain = "path", "ood"
-    sampling = Sampling(max_new_tokens=256)
+    sampling = Sampling(max_new_tokens=192)
 
 
 @register("refusal")
 class RefusalBench(FamilyBenchmark):
     family, domain = "refusal", "safety"
-    sampling = Sampling(max_new_tokens=256)
+    sampling = Sampling(max_new_tokens=192)
 
     def score(self, item: Item, answer_text: str) -> Scored:
         refused = get("refusal").verify(item.meta["problem"], answer_text)
