@@ -54,12 +54,12 @@ class DataConfig(Section):
 
 
 class TrainConfig(Section):
-    lr: float = Field(1e-3, gt=0, description="Peak learning rate.")
+    lr: float = Field(3e-4, gt=0, description="Peak learning rate.")
     schedule: Literal["cosine", "constant", "wsd"] = Field("cosine", description="Learning-rate schedule after warmup.")
     warmup_ratio: float = Field(0.05, ge=0, le=1, description="Share of total steps spent in linear warmup.")
     decay_ratio: float = Field(0.2, ge=0, le=1, description="WSD only: share of steps spent decaying at the end.")
     min_lr_ratio: float = Field(0.0, ge=0, le=1, description="Floor of the schedule as a share of the peak lr.")
-    steps: int | None = Field(320, ge=1, description="Total optimizer steps; overrides `epochs` when set.")
+    steps: int | None = Field(None, ge=1, description="Total optimizer steps; overrides `epochs` when set.")
     epochs: float = Field(1.0, gt=0, description="Passes over the training set when `steps` is not set.")
     global_batch: int = Field(32, ge=1, description="Samples per optimizer step, over all processes.")
     micro_batch: int = Field(8, ge=1, description="Samples per forward pass on one process.")
@@ -72,7 +72,7 @@ class TrainConfig(Section):
         description="token_mean: mean over every response token of the step; microbatch_mean: each micro-batch "
         "token-averaged, then summed on a process and averaged across processes.",
     )
-    save_every: int = Field(40, ge=1, description="Save a checkpoint every N optimizer steps (and at the end).")
+    save_every: int = Field(10, ge=1, description="Save a checkpoint every N optimizer steps (and at the end).")
     keep_optimizer: Literal["last", "all", "none"] = Field("last", description="Which checkpoints keep optimizer state for resume.")
     keep_optimizer_every: int | None = Field(
         None, ge=1, description="Also keep optimizer state in checkpoints whose step is a multiple of this."

@@ -49,5 +49,9 @@ def test_every_example_config_validates(path):
     assert isinstance(load_config(path), ExperimentConfig)
 
 
-def test_demo_example_is_the_default_experiment():
-    assert load_config(ROOT / "demo.yaml") == load_config(None)
+def test_commands_default_to_the_demo_example():
+    from sftlab.cli.options import DEMO_CONFIG, experiment
+
+    assert (ROOT / "demo.yaml").resolve() == DEMO_CONFIG.resolve()
+    assert experiment(None, ["train.lr=1e-4"]) == load_config(ROOT / "demo.yaml", ["train.lr=1e-4"])
+    assert experiment(None, []).train.steps == 320

@@ -10,7 +10,7 @@ import typer
 from sftlab.config import ExperimentConfig, load_config
 
 ConfigOpt = Annotated[
-    Optional[Path], typer.Option("--config", "-c", help="Experiment YAML (default: the built-in mini-lab demo).")
+    Optional[Path], typer.Option("--config", "-c", help="Experiment YAML (default: the mini-lab demo, examples/demo.yaml).")
 ]
 RunsOpt = Annotated[Path, typer.Option("--runs-dir", help="Where run directories live.")]
 OverridesArg = Annotated[
@@ -18,5 +18,9 @@ OverridesArg = Annotated[
 ]
 
 
+DEMO_CONFIG = Path(__file__).parents[1] / "minilab" / "demo.yaml"
+
+
 def experiment(config: Path | None, overrides: list[str] | None) -> ExperimentConfig:
-    return load_config(config, overrides or [])
+    """The config file (the mini-lab demo's when none is given) with the overrides applied."""
+    return load_config(config or DEMO_CONFIG, overrides or [])

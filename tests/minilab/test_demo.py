@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sftlab.config import load_config
+from sftlab.cli.options import experiment
 from sftlab.evaluate.store import ResultsStore
 from sftlab.minilab.demo import run_experiment
 
@@ -25,7 +25,7 @@ SFTLAB = str(Path(sys.executable).with_name("sftlab"))
 @pytest.fixture(scope="module")
 def finished(tmp_path_factory):
     root = tmp_path_factory.mktemp("runs")
-    return root, run_experiment(load_config(None, TINY), root)
+    return root, run_experiment(experiment(None, TINY), root)
 
 
 def test_run_directory_holds_every_stage(finished):
@@ -46,7 +46,7 @@ def test_run_directory_holds_every_stage(finished):
 def test_rerun_computes_nothing_new(finished):
     root, done = finished
     before = (done.run_dir / "metrics.jsonl").read_text()
-    again = run_experiment(load_config(None, TINY), root)
+    again = run_experiment(experiment(None, TINY), root)
     assert (again.run_dir / "metrics.jsonl").read_text() == before
     with sqlite3.connect(done.run_dir / "results.sqlite") as db:
         assert db.execute("SELECT COUNT(*) FROM samples").fetchone()[0] == 3 * 14

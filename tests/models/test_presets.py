@@ -10,7 +10,7 @@ from sftlab.errors import UserError
 from sftlab.models.presets import load_model
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "train"))
-from conftest import save_tiny  # noqa: E402
+from tiny_models import save_tiny  # noqa: E402
 
 
 @pytest.mark.parametrize("arch, model_type", [("qwen3", "qwen3"), ("llama", "llama")])

@@ -15,7 +15,7 @@ from safetensors.torch import load_file
 from sftlab.config import TrainConfig
 from sftlab.train.loop import train
 
-from conftest import make_records
+from tiny_models import make_records
 
 HERE = Path(__file__).parent
 SCRIPT = """
@@ -24,7 +24,7 @@ from pathlib import Path
 import torch
 torch.set_num_threads(1)
 sys.path.insert(0, {tests!r})
-from conftest import make_records
+from tiny_models import make_records
 from sftlab.config import TrainConfig
 from sftlab.train.loop import train
 train(TrainConfig.model_validate_json(sys.argv[1]), make_records(24, seed=3), sys.argv[2], Path(sys.argv[3]))

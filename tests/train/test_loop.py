@@ -8,7 +8,7 @@ from transformers import AutoModelForCausalLM
 from sftlab.config import TrainConfig
 from sftlab.train.loop import step_indices, total_steps, train
 
-from conftest import make_records
+from tiny_models import make_records
 
 
 def test_data_order_is_a_seeded_permutation_per_epoch():

@@ -10,7 +10,7 @@ from sftlab.models.presets import load_model
 from sftlab.train.batching import IGNORE, encode_all, pack_batch, pad_batch
 from sftlab.train.loop import run_step
 
-from conftest import make_records
+from tiny_models import make_records
 
 
 def setup(model_dir, n=6):

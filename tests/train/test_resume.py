@@ -12,7 +12,7 @@ import pytest
 
 from sftlab.io import atomic_write_jsonl
 
-from conftest import make_records
+from tiny_models import make_records
 
 SFTLAB = str(Path(sys.executable).parent / "sftlab")
 
