@@ -42,8 +42,10 @@ log = logging.getLogger(__name__)
 Isolation = Literal["bwrap", "unshare", "none"]
 Status = Literal["ok", "error", "timeout", "memory", "output_limit"]
 
-# the evaluating interpreter, ignoring PYTHON* variables and the user's site directory
-PYTHON = (sys.executable, "-E", "-s", "-B")
+# The base interpreter, not a virtual environment's link to it: programs need only the standard library,
+# and a venv under /tmp would vanish behind the sandbox's private /tmp. PYTHON* variables and the user's
+# site directory are ignored.
+PYTHON = (os.path.realpath(sys.executable), "-E", "-s", "-B")
 _CGROUP_PIDS = Path("/sys/fs/cgroup/pids")
 _ENV = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -136,7 +138,7 @@ def _wrap(kind: Isolation, argv: list[str], scratch: str) -> list[str]:
         env = [a for k, v in _ENV.items() for a in ("--setenv", k, v)]
         return [
             "bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
-            "--bind", scratch, scratch, "--chdir", scratch, "--unshare-all", "--die-with-parent",
+            "--ro-bind", sys.base_prefix, sys.base_prefix, "--bind", scratch, scratch, "--chdir", scratch, "--unshare-all", "--die-with-parent",
             "--new-session", "--clearenv", *env, "--setenv", "HOME", scratch, "--", *argv,
         ]  # fmt: skip
     if kind == "unshare":
