@@ -45,7 +45,7 @@ Status = Literal["ok", "error", "timeout", "memory", "output_limit"]
 # The base interpreter, not a virtual environment's link to it: programs need only the standard library,
 # and a venv under /tmp would vanish behind the sandbox's private /tmp. PYTHON* variables and the user's
 # site directory are ignored.
-PYTHON = (os.path.realpath(sys.executable), "-E", "-s", "-B")
+PYTHON = (os.path.join(sys.base_prefix, "bin", f"python{sys.version_info.major}.{sys.version_info.minor}"), "-E", "-s", "-B")
 _CGROUP_PIDS = Path("/sys/fs/cgroup/pids")
 _ENV = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -19,17 +20,21 @@ LIMITS = Limits(wall_seconds=1.0, cpu_seconds=1, memory_mb=256, output_bytes=64 
 
 
 @pytest.fixture(params=MODES)
-def box(request) -> Sandbox:
+def box(request, tmp_path, monkeypatch) -> Sandbox:
+    # Scratch directories under this test's own tmp_path, so the leftover check sees only its own runs
+    # (another test worker may be running sandboxes at the same time).
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     return Sandbox(LIMITS, isolation=request.param, workers=2)
 
 
 def leftover_processes() -> list[int]:
-    """Processes whose working directory is a sandbox scratch directory (none should outlive a run)."""
+    """Processes working in one of this test's scratch directories (none should outlive a run)."""
+    root = os.path.join(tempfile.gettempdir(), "sftlab-sbx-")
     found = []
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
             try:
-                if "sftlab-sbx-" in os.readlink(f"/proc/{entry.name}/cwd"):
+                if os.readlink(f"/proc/{entry.name}/cwd").startswith(root):
                     found.append(int(entry.name))
             except OSError:
                 continue
