@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 
 def prepare_run(cfg: ExperimentConfig, runs_root: Path) -> Path:
     """Create or reopen `runs/<name>`; refuse to mix two different configs in one run directory."""
+    if cfg.model.path is not None:
+        from sftlab.models.presets import check_model_path
+
+        check_model_path(cfg.model.path)  # before anything is written
     run_dir = runs_root / cfg.name
     resolved = run_dir / "config.yaml"
     if resolved.exists():

@@ -64,6 +64,7 @@ def test_the_same_run_name_with_another_config_is_refused(finished):
     ("model.preset=huge", "model.preset: unknown preset 'huge'"),
     ("data.task=chess", "data.task: unknown task family 'chess'"),
     ("train.lrr=1", "train.lrr: unknown field"),
+    ("model.path=/no/such/model", "/no/such/model: model path does not exist"),
 ])
 def test_bad_input_is_one_clear_line_and_writes_nothing(tmp_path, override, message):
     result = subprocess.run([SFTLAB, "demo", "--runs-dir", str(tmp_path / "runs"), override],
