@@ -40,11 +40,62 @@ class Generator(Protocol):
     def count_tokens(self, text: str) -> int: ...
 
 
+def _next_tokens(logits, sampling: Sampling, gen):
+    import torch
+
+    if sampling.temperature <= 0:
+        return logits.argmax(-1)
+    probs = torch.softmax(logits.float() / sampling.temperature, -1)
+    if sampling.top_p < 1.0:
+        sorted_p, order = probs.sort(-1, descending=True)
+        # keep the smallest prefix whose mass reaches top_p (the most likely token always stays)
+        sorted_p = sorted_p.masked_fill(sorted_p.cumsum(-1) - sorted_p > sampling.top_p, 0.0)
+        probs = torch.zeros_like(probs).scatter(-1, order, sorted_p)
+    return torch.multinomial(probs, 1, generator=gen).squeeze(-1)
+
+
+def decode(model, ids, mask, sampling: Sampling, stop_ids: list[int], gen=None) -> list[list[int]]:
+    """New tokens per row of left-padded `ids` (with the stop token when one was produced).
+
+    Our own cached loop rather than `model.generate`: a sequence that has stopped leaves the batch, and
+    its rows of the KV cache with it, so the long tail of a batch runs alone. On the mini-lab's trained
+    checkpoint this is 4.7x faster than `generate` with identical greedy outputs
+    (benchmarks/eval_throughput.py).
+    """
+    import torch
+    from transformers import DynamicCache
+
+    positions = (mask.cumsum(-1) - 1).clamp(min=0)
+    cache = DynamicCache()
+    logits = model(input_ids=ids, attention_mask=mask, position_ids=positions, past_key_values=cache,
+                   use_cache=True).logits[:, -1]
+    rows = torch.arange(ids.shape[0])
+    next_pos = positions[:, -1] + 1
+    stops = torch.tensor(stop_ids, device=ids.device)
+    out: list[list[int]] = [[] for _ in range(ids.shape[0])]
+    for _ in range(sampling.max_new_tokens):
+        tokens = _next_tokens(logits, sampling, gen)
+        for r, t in zip(rows.tolist(), tokens.tolist()):
+            out[r].append(t)
+        alive = ~torch.isin(tokens, stops)
+        if not alive.any():
+            break
+        if not alive.all():
+            keep = alive.nonzero().squeeze(-1)
+            cache.batch_select_indices(keep)
+            rows, mask, tokens, next_pos = rows[keep.cpu()], mask[keep], tokens[keep], next_pos[keep]
+        mask = torch.cat([mask, mask.new_ones(mask.shape[0], 1)], dim=1)
+        logits = model(input_ids=tokens[:, None], attention_mask=mask, position_ids=next_pos[:, None],
+                       past_key_values=cache, use_cache=True).logits[:, -1]
+        next_pos = next_pos + 1
+    return out
+
+
 class HFGenerator:
     """Batched `transformers` generation with a KV cache.
 
-    Prompts are sorted by length so a batch shares similar padding and finishing times; `generate`
-    drops finished sequences from the stopping test (EOS per sequence) and stops when all are done.
+    Prompts are sorted by length so a batch shares similar padding; `decode` drops each sequence from
+    the batch as soon as it stops.
     """
 
     def __init__(self, model, tokenizer, batch_size: int = 128, device: str | None = None) -> None:
@@ -96,29 +147,18 @@ class HFGenerator:
                 mask[row, width - len(encoded[i]) :] = 1
             # A seed per batch, derived from the run seed and the batch's first prompt, keeps sampled
             # responses reproducible whatever else ran before.
-            torch.manual_seed(seed * 1_000_003 + start)
+            gen = torch.Generator(device=self.device).manual_seed(seed * 1_000_003 + start)
             began = time.perf_counter()
-            out = self.model.generate(
-                input_ids=ids.to(self.device),
-                attention_mask=mask.to(self.device),
-                max_new_tokens=sampling.max_new_tokens,
-                do_sample=sampling.temperature > 0,
-                temperature=sampling.temperature if sampling.temperature > 0 else None,
-                top_p=sampling.top_p if sampling.temperature > 0 else None,
-                top_k=None,
-                eos_token_id=self.stop_ids,
-                pad_token_id=pad,
-            )
+            new_tokens = decode(self.model, ids.to(self.device), mask.to(self.device), sampling, self.stop_ids, gen)
             seconds = (time.perf_counter() - began) / len(batch)
             for row, i in enumerate(batch):
-                new = out[row, width:].tolist()
-                stopped = next((k for k, t in enumerate(new) if t in self.stop_ids), None)
-                if stopped is None:
-                    tokens, reason = [t for t in new if t != pad], "length"
+                new = new_tokens[row]
+                if new and new[-1] in self.stop_ids:
+                    tokens, reason = new[:-1], "stop"
                 else:
-                    tokens, reason = new[:stopped], "stop"
+                    tokens, reason = new, "length"
                 text = self.tokenizer.decode(tokens, skip_special_tokens=False)
-                results[i] = Completion(text, len(tokens) + (reason == "stop"), reason, seconds)
+                results[i] = Completion(text, len(new), reason, seconds)
         return results  # type: ignore[return-value]
 
 

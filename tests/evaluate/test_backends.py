@@ -71,3 +71,52 @@ def test_openai_backend_needs_a_url_and_vllm_needs_vllm(model_dir, monkeypatch):
     with pytest.raises(UserError, match="vLLM is not installed"):
         make_generator(EvalConfig(backend="vllm"), str(model_dir))
     assert backends.resolve_backend("auto") == "hf"
+
+
+def test_decode_drops_finished_rows_and_matches_generate(tmp_path):
+    """Rows that stop leave the batch; the survivors' tokens are those of transformers' `generate`."""
+    import torch
+
+    from sftlab.evaluate.backends import decode
+    from sftlab.evaluate.benchmarks.base import Sampling
+    from sftlab.models.presets import build_preset
+
+    model, tok = build_preset("xs", seed=1)
+    model.eval()
+    prompts = ["countdown: 3 5 7 target 22", "path: ab1 bc2 from a to c", "signs: 1 2 3 target 0"]
+    enc = [tok(p, add_special_tokens=False)["input_ids"] for p in prompts]
+    width = max(map(len, enc))
+    ids = torch.full((3, width), tok.pad_token_id)
+    mask = torch.zeros_like(ids)
+    for r, e in enumerate(enc):
+        ids[r, width - len(e):], mask[r, width - len(e):] = torch.tensor(e), 1
+    with torch.inference_mode():
+        # stop on the token row 0 produces third, so rows finish at different steps
+        probe = decode(model, ids, mask, Sampling(max_new_tokens=3), stop_ids=[tok.pad_token_id])
+        stop = probe[0][2]
+        ours = decode(model, ids, mask, Sampling(max_new_tokens=12), stop_ids=[stop])
+        ref = model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=12, do_sample=False,
+                             eos_token_id=[stop], pad_token_id=tok.pad_token_id)
+    assert len(ours[0]) <= 3 and ours[0][-1] == stop
+    for r in range(3):
+        expected = ref[r, width:].tolist()
+        expected = expected[: expected.index(stop) + 1] if stop in expected else expected
+        assert ours[r] == expected
+
+
+def test_sampled_decoding_is_reproducible_with_a_seed():
+    import torch
+
+    from sftlab.evaluate.backends import decode
+    from sftlab.evaluate.benchmarks.base import Sampling
+    from sftlab.models.presets import build_preset
+
+    model, tok = build_preset("xs", seed=2)
+    ids = torch.tensor([tok("countdown: 1 2 3 target 6", add_special_tokens=False)["input_ids"]] * 2)
+    mask = torch.ones_like(ids)
+    settings = Sampling(temperature=0.8, top_p=0.9, max_new_tokens=16)
+    with torch.inference_mode():
+        a = decode(model, ids, mask, settings, [tok.eos_token_id], torch.Generator().manual_seed(5))
+        b = decode(model, ids, mask, settings, [tok.eos_token_id], torch.Generator().manual_seed(5))
+        c = decode(model, ids, mask, settings, [tok.eos_token_id], torch.Generator().manual_seed(6))
+    assert a == b and a != c
