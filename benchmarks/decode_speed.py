@@ -15,7 +15,7 @@ import time
 import torch
 
 from sftlab.evaluate import benchmarks
-from sftlab.evaluate.backends import HFGenerator, decode
+from sftlab.evaluate.backends import HFGenerator, decode, left_pad
 from sftlab.evaluate.benchmarks.base import Sampling
 
 
@@ -32,11 +32,8 @@ def main() -> None:
     prompts = [gen.tokenizer.apply_chat_template(bench.prompt(it), add_generation_prompt=True, tokenize=False)
                for it in bench.load()[: args.items]]
     enc = [gen.tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
-    width = max(map(len, enc))
-    ids = torch.full((len(enc), width), gen.tokenizer.pad_token_id)
-    mask = torch.zeros_like(ids)
-    for r, e in enumerate(enc):
-        ids[r, width - len(e):], mask[r, width - len(e):] = torch.tensor(e), 1
+    ids, mask = left_pad(enc, gen.tokenizer.pad_token_id)
+    width = ids.shape[1]
     with torch.inference_mode():
         began = time.perf_counter()
         ref = gen.model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=args.max_new_tokens, do_sample=False,

@@ -40,6 +40,19 @@ class Generator(Protocol):
     def count_tokens(self, text: str) -> int: ...
 
 
+def left_pad(sequences: list[list[int]], pad_id: int):
+    """(input_ids, attention_mask) with every sequence ending at the right edge, as decoding needs."""
+    import torch
+
+    width = max(map(len, sequences))
+    ids = torch.full((len(sequences), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(sequences), width), dtype=torch.long)
+    for row, seq in enumerate(sequences):
+        ids[row, width - len(seq) :] = torch.tensor(seq, dtype=torch.long)
+        mask[row, width - len(seq) :] = 1
+    return ids, mask
+
+
 def _next_tokens(logits, sampling: Sampling, gen):
     import torch
 
@@ -139,12 +152,7 @@ class HFGenerator:
         pad = self.tokenizer.pad_token_id
         for start in range(0, len(order), self.batch_size):
             batch = order[start : start + self.batch_size]
-            width = max(len(encoded[i]) for i in batch)
-            ids = torch.full((len(batch), width), pad, dtype=torch.long)
-            mask = torch.zeros((len(batch), width), dtype=torch.long)
-            for row, i in enumerate(batch):
-                ids[row, width - len(encoded[i]) :] = torch.tensor(encoded[i])
-                mask[row, width - len(encoded[i]) :] = 1
+            ids, mask = left_pad([encoded[i] for i in batch], pad)
             # A seed per batch, derived from the run seed and the batch's first prompt, keeps sampled
             # responses reproducible whatever else ran before.
             gen = torch.Generator(device=self.device).manual_seed(seed * 1_000_003 + start)

@@ -77,7 +77,7 @@ def test_decode_drops_finished_rows_and_matches_generate(tmp_path):
     """Rows that stop leave the batch; the survivors' tokens are those of transformers' `generate`."""
     import torch
 
-    from sftlab.evaluate.backends import decode
+    from sftlab.evaluate.backends import decode, left_pad
     from sftlab.evaluate.benchmarks.base import Sampling
     from sftlab.models.presets import build_preset
 
@@ -85,11 +85,9 @@ def test_decode_drops_finished_rows_and_matches_generate(tmp_path):
     model.eval()
     prompts = ["countdown: 3 5 7 target 22", "path: ab1 bc2 from a to c", "signs: 1 2 3 target 0"]
     enc = [tok(p, add_special_tokens=False)["input_ids"] for p in prompts]
-    width = max(map(len, enc))
-    ids = torch.full((3, width), tok.pad_token_id)
-    mask = torch.zeros_like(ids)
-    for r, e in enumerate(enc):
-        ids[r, width - len(e):], mask[r, width - len(e):] = torch.tensor(e), 1
+    ids, mask = left_pad(enc, tok.pad_token_id)
+    width = ids.shape[1]
+    assert mask.sum(1).tolist() == list(map(len, enc)) and ids[0, width - 1] == enc[0][-1]
     with torch.inference_mode():
         # stop on the token row 0 produces third, so rows finish at different steps
         probe = decode(model, ids, mask, Sampling(max_new_tokens=3), stop_ids=[tok.pad_token_id])
