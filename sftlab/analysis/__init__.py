@@ -1,9 +1,10 @@
 """Analysis of one or more runs: from their results stores to `analysis.json` (the findings the report draws).
 
-Reads `runs/<name>/results.sqlite` and `runs/<name>/config.yaml` (optional); writes `analysis.json`
-atomically (by default beside the runs: `runs/<name>/analysis.json` for one run, `<common parent>/analysis.json`
-for several). The science lives in the pure modules (stats, trajectory, length, patterns, safety, tables);
-this module only loads, composes and serialises.
+Reads `runs/<name>/results.sqlite` (or the run's rows of one store that several runs share) and
+`runs/<name>/config.yaml` (optional); writes `analysis.json` atomically (by default beside the runs:
+`runs/<name>/analysis.json` for one run, `<common parent>/analysis.json` for several). Runs that differ only in
+their seed are analysed as one experiment (`replicates`). The science lives in the pure modules (stats,
+trajectory, length, patterns, safety, tables); this module only loads, composes and serialises.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import yaml
 
 from sftlab.analysis.length import length_stages
 from sftlab.analysis.patterns import LEXICONS, Lexicon, pattern_rates
+from sftlab.analysis.replicates import Member, group_replicates
 from sftlab.analysis.safety import safety_tradeoff
 from sftlab.analysis.stats import N_BOOT
 from sftlab.analysis.tables import RunInfo, markdown, model_data_table, model_data_wide, schedule_table
@@ -38,19 +40,25 @@ def default_out(run_dirs: Sequence[Path]) -> Path:
     return Path(os.path.commonpath([Path(d).resolve() for d in run_dirs]))
 
 
-def load_run(run_dir: Path) -> tuple[pd.DataFrame, dict]:
-    """The run's rows (texts included) and its resolved config as a plain dict ({} when absent)."""
+def load_run(run_dir: Path, store: Path | None = None) -> list[Member]:
+    """The run's rows (texts included) and resolved config ({} when absent): one member per run name found.
+
+    `store`: a results store shared by several runs, of which this run's rows are read (keyed by the run
+    directory's name, as `sftlab sweep --store` writes them); by default the run's own results.sqlite.
+    """
     run_dir = Path(run_dir)
-    store = run_dir / "results.sqlite"
-    if not store.exists():
-        raise UserError(f"{store}: no results store; evaluate the run first (sftlab sweep {run_dir})")
-    with ResultsStore(store) as s:
-        df = s.frame(with_text=True)
+    path = Path(store) if store else run_dir / "results.sqlite"
+    if not path.exists():
+        raise UserError(f"{path}: no results store; evaluate the run first (sftlab sweep {run_dir})")
+    with ResultsStore(path) as s:
+        df = s.frame(run=run_dir.name if store else None, with_text=True)
     if df.empty:
-        raise UserError(f"{store}: the results store is empty; evaluate the run first (sftlab sweep {run_dir})")
+        raise UserError(f"{path}: no results of run {run_dir.name}; evaluate it first (sftlab sweep {run_dir})")
     cfg_path = run_dir / "config.yaml"
     cfg = yaml.safe_load(cfg_path.read_text()) if cfg_path.exists() else {}
-    return df, cfg if isinstance(cfg, dict) else {}
+    cfg = cfg if isinstance(cfg, dict) else {}
+    return [Member(str(name), run_dir, cfg, rows.reset_index(drop=True), path)
+            for name, rows in df.groupby("run", sort=True)]
 
 
 def lexicon_for(cfg: Mapping) -> str:
@@ -138,11 +146,15 @@ def analyze(
     n_boot: int = N_BOOT,
     lexicon: Lexicon | str | None = None,
     at: str | int = "final",
+    store: Path | None = None,
+    pool_seeds: bool = True,
 ) -> dict:
     """Analyse the runs and write the findings (a JSON-ready dict) to `out_path` (default `default_out/analysis.json`).
 
     `lexicon`: a category -> regexes dict, a name in `patterns.LEXICONS`, or None to choose by each run's config.
     `at`: the checkpoint the comparison tables use (`final`, `best` or a step).
+    `store`: one results store shared by the runs (default: each run's own).
+    `pool_seeds`: analyse runs that differ only in their seed as one experiment, with intervals across seeds.
     """
     if not run_dirs:
         raise UserError("analyze: give at least one run directory")
@@ -150,15 +162,19 @@ def analyze(
         raise UserError(f"at {at!r}: expected final, best or a step number")
     if isinstance(lexicon, str) and lexicon not in LEXICONS:
         raise UserError(f"lexicon {lexicon!r}: unknown; known: {sorted(LEXICONS)}")
+    members = [m for run_dir in map(Path, run_dirs) for m in load_run(run_dir, store)]
     runs, infos = [], []
-    for run_dir in map(Path, run_dirs):
-        df, cfg = load_run(run_dir)
-        lex = LEXICONS[lexicon] if isinstance(lexicon, str) else lexicon or LEXICONS[lexicon_for(cfg)]
-        for name, rows in df.groupby("run", sort=True):
-            log.info("analysing run %s (%d rows, %d checkpoints)", name, len(rows), rows["step"].nunique())
-            found = analyze_frame(rows.reset_index(drop=True), seed, n_boot, lex)
-            runs.append(dict(name=str(name), run_dir=str(run_dir), config=cfg, **found))
-            infos.append(_run_info(str(name), cfg, pd.DataFrame(found["curves"])))
+    for exp in group_replicates(members, pool_seeds):
+        first = exp.members[0]
+        lex = LEXICONS[lexicon] if isinstance(lexicon, str) else lexicon or LEXICONS[lexicon_for(first.config)]
+        rows = exp.frame()
+        log.info("analysing %s (%d rows, %d checkpoints, %d seed(s))", exp.name, len(rows), rows["step"].nunique(),
+                 len(exp.members))
+        found = analyze_frame(rows, seed, n_boot, lex)
+        runs.append(dict(name=exp.name, run_dir=str(first.run_dir), store=str(first.store), config=first.config,
+                         seeds=exp.seeds, members=[dict(name=m.name, run_dir=str(m.run_dir)) for m in exp.members],
+                         **found))
+        infos.append(_run_info(exp.name, first.config, pd.DataFrame(found["curves"])))
     try:
         schedule, model_long = schedule_table(infos, at), model_data_table(infos, at)
     except ValueError as e:

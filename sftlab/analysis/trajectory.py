@@ -25,14 +25,19 @@ def cell_rng(seed: int, *keys: object) -> np.random.Generator:
 
 
 def matrices(df: pd.DataFrame, value: str = "score") -> dict[str, dict[int, np.ndarray]]:
-    """benchmark -> step -> items x samples matrix of `value`, NaN-padded.
+    """benchmark -> step -> items x samples matrix of `value`, NaN-padded (seeds x items x samples when the
+    frame has a `seed` column: the rows of an experiment trained with several seeds).
 
     Rows are the benchmark's items (sorted, the same at every step, so row i is one item everywhere: what
     paired comparisons need); an item missing at a step is an all-NaN row. Samples are left-aligned.
     """
     df = df.reset_index(drop=True)
-    slots = df.groupby(["benchmark", "step", "item_id"], sort=False).cumcount().to_numpy()
+    seeded = "seed" in df
+    keys = ["benchmark", "step", "item_id"] + (["seed"] if seeded else [])
+    slots = df.groupby(keys, sort=False).cumcount().to_numpy()
     values = df[value].to_numpy(dtype=float)
+    seed_index = pd.Index(sorted(df["seed"].unique())) if seeded else pd.Index([0])
+    seed_codes = seed_index.get_indexer(df["seed"]) if seeded else np.zeros(len(df), dtype=int)
     out: dict[str, dict[int, np.ndarray]] = {}
     for bench, rows in df.groupby("benchmark", sort=True):
         items = pd.Index(sorted(rows["item_id"].unique()))
@@ -41,10 +46,10 @@ def matrices(df: pd.DataFrame, value: str = "score") -> dict[str, dict[int, np.n
         width = int(slots[pos].max()) + 1
         out[str(bench)] = {}
         for step in np.unique(steps):
-            at = steps == step
-            mat = np.full((len(items), width), np.nan)
-            mat[codes[at], slots[pos[at]]] = values[pos[at]]
-            out[str(bench)][int(step)] = mat
+            at = pos[steps == step]
+            mat = np.full((len(seed_index), len(items), width), np.nan)
+            mat[seed_codes[at], codes[steps == step], slots[at]] = values[at]
+            out[str(bench)][int(step)] = mat if seeded else mat[0]
     return out
 
 

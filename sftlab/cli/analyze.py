@@ -12,6 +12,9 @@ from sftlab.cli import app
 RUNS = typer.Argument(..., help="Run directories (runs/<name>) with a results.sqlite.", exists=True, file_okay=False)
 SEED = typer.Option(0, help="Seed of the bootstrap resampling.")
 AT = typer.Option("final", help="Checkpoint of the comparison tables: final, best (highest OOD mean) or a step.")
+STORE = typer.Option(None, "--store", help="One results store shared by the runs (as written by sftlab sweep --store).")
+POOL = typer.Option(True, "--pool-seeds/--separate-seeds",
+                    help="Analyse runs whose configs differ only in `seed` as one experiment, intervals across seeds.")
 
 
 # The library is imported inside the commands: pandas, scipy and matplotlib would slow every `sftlab --help`.
@@ -28,15 +31,18 @@ def analyze_cmd(
     seed: int = SEED,
     lexicon: Optional[str] = typer.Option(None, help="Reasoning-pattern lexicon: english or minilab (default: by model)."),
     at: str = AT,
+    store: Optional[Path] = STORE,
+    pool_seeds: bool = POOL,
 ) -> None:
     """Compute trajectories, dip-and-recovery, regimes, length stages, patterns and safety trade-off.
 
-    Example: sftlab analyze runs/demo
+    Example: sftlab analyze runs/demo          (three seeds of one config: sftlab analyze runs/cot-s0 runs/cot-s1 runs/cot-s2)
     """
     from sftlab.analysis import analyze
     from sftlab.report import summary_lines
 
-    for line in summary_lines(analyze(runs, out, seed=seed, lexicon=lexicon, at=_at(at))):
+    findings = analyze(runs, out, seed=seed, lexicon=lexicon, at=_at(at), store=store, pool_seeds=pool_seeds)
+    for line in summary_lines(findings):
         typer.echo(line)
 
 
@@ -45,6 +51,8 @@ def report_cmd(
     runs: list[Path] = RUNS,
     out: Optional[Path] = typer.Option(None, "--out", help="Report directory (default: <run>/report)."),
     seed: int = SEED,
+    store: Optional[Path] = STORE,
+    pool_seeds: bool = POOL,
 ) -> None:
     """Write a static HTML report (figures, per-checkpoint tables, samples) and tables.md.
 
@@ -53,7 +61,7 @@ def report_cmd(
     from sftlab.report import build_report, summary_lines
     from sftlab.analysis import analyze
 
-    findings = analyze(runs, seed=seed)
+    findings = analyze(runs, seed=seed, store=store, pool_seeds=pool_seeds)
     index = build_report(runs, out, findings=findings)
     for line in summary_lines(findings):
         typer.echo(line)

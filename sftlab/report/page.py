@@ -127,12 +127,12 @@ def _render(context: dict) -> str:
 
 
 def build_report(run_dirs: Sequence[Path], out_dir: Path | None = None, findings: dict | None = None,
-                 seed: int = 0) -> Path:
+                 seed: int = 0, store: Path | None = None) -> Path:
     """Analyse the runs (unless `findings` are given) and write the report; returns the index.html path."""
     run_dirs = [Path(d) for d in run_dirs]
     out_dir = Path(out_dir) if out_dir else default_out(run_dirs) / "report"
     out_dir.mkdir(parents=True, exist_ok=True)
-    findings = findings or analyze(run_dirs, seed=seed)
+    findings = findings or analyze(run_dirs, seed=seed, store=store)
     log.info("drawing figures into %s", out_dir)
     runs = findings["runs"]
     metrics = {r["name"]: read_metrics(Path(r["run_dir"]) / "metrics.jsonl") for r in runs}
@@ -147,9 +147,11 @@ def build_report(run_dirs: Sequence[Path], out_dir: Path | None = None, findings
     atomic_write_text(out_dir / "tables.md", tables_markdown(findings, tables))
     pages = []
     for run in runs:
-        with ResultsStore(Path(run["run_dir"]) / "results.sqlite") as store:
-            rows = store.frame(run=run["name"], with_text=True)
-        pages.append(dict(name=run["name"], run_dir=run["run_dir"], headline=headline_rows(run),
+        # The sample browser shows the first seed's responses: what one model wrote, not a blend of several.
+        with ResultsStore(Path(run["store"])) as store:
+            rows = store.frame(run=run["members"][0]["name"], with_text=True)
+        pages.append(dict(name=run["name"], run_dir=run["run_dir"], seeds=run["seeds"], members=run["members"],
+                          headline=headline_rows(run),
                           table=_html_table(tables[run["name"]]), csv=f"checkpoints-{_slug(run['name'])}.csv",
                           samples=sample_browser(rows), card=read_card(Path(run["run_dir"]) / "data" / "card.json"),
                           safety=run["safety"], stages=run["length_stages"], target=run["regime_target"]))

@@ -52,3 +52,35 @@ def test_paired_bootstrap_uses_only_common_items():
     b = np.array([[1.0], [np.nan], [1.0]])
     c = paired_bootstrap([a], [b], np.random.default_rng(0), n_boot=100)
     assert c.diff == 0.0  # only the first item is scored at both checkpoints
+
+
+def test_seed_stage_widens_the_interval_by_the_spread_between_training_seeds():
+    # Three seeds of one experiment land at 0.2, 0.5 and 0.8 on the same 400 items. Treated as one run's
+    # samples, the spread between seeds would look like sampling noise of a single model; the seed stage
+    # must carry it into the interval.
+    rng = np.random.default_rng(0)
+    seeds = np.stack([(rng.random((400, 1)) < p).astype(float) for p in (0.2, 0.5, 0.8)])
+    pooled = bootstrap_ci([seeds], np.random.default_rng(1), n_boot=400)
+    as_samples = bootstrap_ci([np.concatenate(list(seeds), axis=1)], np.random.default_rng(1), n_boot=400)
+    assert pooled.mean == pytest.approx(seeds.mean()) and pooled.n_items == 400
+    assert pooled.hi - pooled.lo > 0.3  # the seed means themselves span 0.6
+    assert as_samples.hi - as_samples.lo < 0.1
+
+
+def test_identical_seeds_add_no_width_and_paired_seeds_cancel():
+    rng = np.random.default_rng(2)
+    one = (rng.random((300, 2)) < 0.5).astype(float)
+    three = np.stack([one] * 3)
+    a = bootstrap_ci([one], np.random.default_rng(3), n_boot=400)
+    b = bootstrap_ci([three], np.random.default_rng(3), n_boot=400)
+    assert b.mean == a.mean and abs((b.hi - b.lo) - (a.hi - a.lo)) < 0.02
+    # Every seed gets the same 30 items right later on (+~5 points), while the seeds' levels differ by 30 points:
+    # unpaired intervals overlap, but drawing the same seeds and items for both checkpoints cancels the levels.
+    base = np.stack([(rng.random((300, 1)) < p).astype(float) for p in (0.2, 0.5, 0.8)])
+    later = base.copy()
+    later[:, :30] = 1.0
+    before = bootstrap_ci([base], np.random.default_rng(4), n_boot=400)
+    after = bootstrap_ci([later], np.random.default_rng(4), n_boot=400)
+    assert after.lo < before.hi
+    up = paired_bootstrap([base], [later], np.random.default_rng(4), n_boot=400)
+    assert up.significant and up.diff == pytest.approx(later.mean() - base.mean())

@@ -4,6 +4,7 @@ import struct
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from sftlab.analysis import analyze
@@ -103,3 +104,32 @@ def test_cli_analyze_rejects_a_run_without_results(tmp_path):
     (tmp_path / "empty").mkdir()
     result = CliRunner().invoke(app, ["analyze", str(tmp_path / "empty")])
     assert result.exit_code != 0 and "no results store" in str(result.exception)
+
+
+def test_seeds_of_one_config_are_pooled_and_a_shared_store_is_read_by_run(tmp_path):
+    from sftlab.cli import app
+    from sftlab.evaluate.store import ResultsStore
+
+    cfg = {"model": {"preset": "s"}, "data": {"condition": "cot", "samples": 1000}, "train": {"global_batch": 32}}
+    runs = [write_run(tmp_path / "runs", name=f"cot-s{s}", seed=s, items=20, steps=4, cfg={**cfg, "seed": s})
+            for s in range(3)]
+    runs.append(write_run(tmp_path / "runs", name="other", seed=9, items=20, steps=4, cfg={**cfg, "seed": 0,
+                                                                                           "train": {"global_batch": 16}}))
+    shared = tmp_path / "shared.sqlite"
+    with ResultsStore(shared) as store:
+        for run in runs:
+            store.merge(run / "results.sqlite")
+            (run / "results.sqlite").unlink()
+
+    result = CliRunner().invoke(app, ["report", *map(str, runs), "--store", str(shared), "--out", str(tmp_path / "page")])
+    assert result.exit_code == 0, result.output
+    findings = json.loads((tmp_path / "runs" / "analysis.json").read_text())
+    assert [(r["name"], r["seeds"]) for r in findings["runs"]] == [("cot", [0, 1, 2]), ("other", [0])]
+    pooled = pd.DataFrame(findings["runs"][0]["curves"]).set_index(["group", "step"])
+    # The pooled mean is the mean of the three seeds' means (each seed alone analysed separately).
+    separate = analyze(runs[:3], tmp_path / "separate.json", store=shared, pool_seeds=False, n_boot=100)
+    means = [pd.DataFrame(r["curves"]).set_index(["group", "step"]).loc[("in-domain", 30), "mean"]
+             for r in separate["runs"]]
+    assert pooled.loc[("in-domain", 30), "mean"] == pytest.approx(sum(means) / 3)
+    html = (tmp_path / "page" / "index.html").read_text()
+    assert "Pooled over 3 seeds (0, 1, 2" in html and "Responses of run cot-s0 (seed 0)" in html
