@@ -265,3 +265,20 @@ def test_sweep_command_on_a_tiny_model_reports_failures_with_an_error_exit(tmp_p
     assert (df.response_tokens <= 6).all() and (df.truncated == (df.finish_reason == "length")).all()
     good = CliRunner().invoke(app, ["sweep", str(run), "--select", "log", "--set", benches.split(", {name: math500")[0] + "]"])
     assert good.exit_code == 0 and "0 new samples stored" in good.output
+
+
+def test_ray_jobs_write_shards_that_the_store_merges(run):
+    ray = pytest.importorskip("ray")
+    from ray import cloudpickle as ray_pickle
+
+    ray_pickle.register_pickle_by_value(sys.modules[__name__])  # the worker processes cannot import the tests
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)  # a local cluster; the sweep joins it
+    try:
+        cfg = config(launcher="ray", job_gpus=0, benchmarks=[BenchmarkSpec(name="hexphi", path=str(FIXTURES / "hexphi"))])
+        assert sweep(run, cfg, make=Factory()) == 2 * HEXPHI_ITEMS
+        with ResultsStore(run / "results.sqlite") as store:
+            assert store.frame().groupby("step").size().to_dict() == {0: HEXPHI_ITEMS, 10: HEXPHI_ITEMS}
+        assert list((run / "results.sqlite.shards").glob("*.sqlite")) == []
+        assert sweep(run, cfg, make=Factory()) == 0
+    finally:
+        ray.shutdown()
