@@ -1,7 +1,9 @@
 """Mini-lab data: held-out evaluation problems, the base model's pre-training mix, and SFT conditions.
 
-Evaluation problems are drawn first from their own seed and excluded from every training set, since
-3-number Countdown has few enough distinct problems that a base model would memorise them.
+Evaluation problems are drawn first, from a seed of their own, and excluded from every training set, since
+3-number Countdown has few enough distinct problems that a base model would memorise them. They do not depend
+on the run's seed: replicates of an experiment with different seeds answer the same problems, which is what
+lets the analysis pair them, and no seed can put another seed's evaluation problems into its training data.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ IN_DOMAIN = "countdown"
 OOD_FAMILIES = ("countdown_pm", "signs", "path")
 SAFETY = "refusal"
 EVAL_POOL = 256  # held-out problems per family; benchmarks use the first `limit`
+EVAL_SEED = 0
 DRILL_FAMILIES = ("countdown", "countdown_pm")
 
 
@@ -28,14 +31,15 @@ def _rng(*parts: object) -> random.Random:
     return random.Random(zlib.crc32("/".join(map(str, parts)).encode()))
 
 
-def heldout(name: str, seed: int, numbers: int = 3) -> list[Problem]:
-    return distinct_problems(get(name, **family_options(name, numbers)), _rng("eval", name, seed, numbers), EVAL_POOL)
+def heldout(name: str, numbers: int = 3) -> list[Problem]:
+    rng = _rng("eval", name, EVAL_SEED, numbers)
+    return distinct_problems(get(name, **family_options(name, numbers)), rng, EVAL_POOL)
 
 
-def heldout_keys(seed: int, numbers: int) -> set[str]:
+def heldout_keys(numbers: int) -> set[str]:
     keys: set[str] = set()
     for name in (IN_DOMAIN, *OOD_FAMILIES, SAFETY):
-        keys |= {p.key for p in heldout(name, seed, numbers)}
+        keys |= {p.key for p in heldout(name, numbers)}
     return keys
 
 
@@ -50,7 +54,7 @@ def record(problem: Problem, response: str, condition: str) -> dict:
 
 def pretrain_records(cfg: PretrainConfig, seed: int, numbers: int) -> list[dict]:
     """Direct answers for every family, refusals of marked requests, and search-step drills."""
-    exclude = heldout_keys(seed, numbers)
+    exclude = heldout_keys(numbers)
     rng = _rng("pretrain", seed)
     out = []
     for name in (IN_DOMAIN, *OOD_FAMILIES, SAFETY):
@@ -91,7 +95,7 @@ def _presentations(family: TaskFamily, problem: Problem, rng: random.Random, cou
 def sft_records(cfg: DataConfig, seed: int) -> list[dict]:
     """The SFT set for one data condition, from the family's solver and verifier."""
     family = get(cfg.task, **family_options(cfg.task, cfg.numbers))
-    exclude = heldout_keys(seed, cfg.numbers)
+    exclude = heldout_keys(cfg.numbers)
     rng = _rng("sft", cfg.task, seed)
     problems = distinct_problems(family, rng, min(cfg.samples, _available(family, cfg.samples)), exclude)
     render = {

@@ -18,7 +18,7 @@ class FamilyBenchmark(Benchmark):
     source = "generated: held-out problems of the mini-lab task family (no file needed)"
 
     def load(self) -> list[Item]:
-        return [Item(p.key, p.prompt, None, {"problem": p}) for p in heldout(self.family, self.seed, self.numbers)]
+        return [Item(p.key, p.prompt, None, {"problem": p}) for p in heldout(self.family, self.numbers)]
 
     def prompt(self, item: Item) -> list[dict]:
         return [{"role": "user", "content": item.question}]
