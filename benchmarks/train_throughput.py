@@ -1,11 +1,13 @@
 """Training throughput: sftlab's loop against TRL's SFTTrainer, and model FLOPs utilisation per preset.
 
-Same tiny model (a preset, freshly initialised), same mini-lab Countdown SFT data, same global batch and
-number of steps, completion-only loss in both. Prints real (non-padding) tokens per second and the final
-loss of each, then MFU of sftlab's loop for each preset against a measured fp32 matmul peak.
+Same tiny model (a preset, freshly initialised), same mini-lab Countdown SFT data, same global batch, micro-batch
+and number of steps, completion-only loss in all. sftlab runs its default (packed rows with one causal sdpa call per
+sample, `sftlab/train/packed_attention.py`) and, for reference, padded length-sorted micro-batches; TRL runs padded
+and grouped by length, and padding-free. Prints real (non-padding) tokens per second and the final loss of each,
+then MFU of sftlab's default loop for each preset against a measured fp32 matmul peak.
 Writes only to a temporary directory. Needs `pip install trl` for the comparison.
 
-Run: python benchmarks/train_throughput.py [--preset s] [--steps 25] [--threads 1] [--skip-trl] [--packed]
+Run: python benchmarks/train_throughput.py [--preset s] [--steps 25] [--threads 1] [--skip-trl]
 """
 
 from __future__ import annotations
@@ -117,21 +119,20 @@ def main() -> None:
     parser.add_argument("--mfu-presets", default="xs,s,m,l")
     parser.add_argument("--mfu-steps", type=int, default=8)
     parser.add_argument("--skip-trl", action="store_true")
-    parser.add_argument("--packed", action="store_true", help="also time sftlab's packed rows (slow with sdpa on CPU)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     records = sft_records(DataConfig(samples=2000), seed=0)
     cfg = TrainConfig(steps=args.steps, global_batch=args.global_batch, micro_batch=args.micro_batch, lr=3e-4,
-                      warmup_ratio=0.1, max_length=512, save_every=10_000, packing="off")
+                      warmup_ratio=0.1, max_length=512, save_every=10_000)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         model_dir = save_preset(args.preset, tmp / "model")
         print(f"preset {args.preset}, {args.steps} steps x {args.global_batch} samples, {args.threads} thread(s)")
         ours = run_sftlab(model_dir, records, cfg, tmp / "sftlab")
-        print(f"sftlab padded        {ours['tokens_per_s']:9,.0f} tok/s   final loss {ours['final_loss']:.4f}")
-        if args.packed:
-            packed = run_sftlab(model_dir, records, cfg.model_copy(update={"packing": "on"}), tmp / "sftlab-packed")
-            print(f"sftlab packed (sdpa) {packed['tokens_per_s']:9,.0f} tok/s   final loss {packed['final_loss']:.4f}")
+        print(f"sftlab packed        {ours['tokens_per_s']:9,.0f} tok/s   final loss {ours['final_loss']:.4f}")
+        padded = run_sftlab(model_dir, records, cfg.model_copy(update={"packing": "off"}), tmp / "sftlab-padded")
+        print(f"sftlab padded        {padded['tokens_per_s']:9,.0f} tok/s   final loss {padded['final_loss']:.4f}   "
+              f"packed/padded {ours['tokens_per_s'] / padded['tokens_per_s']:.2f}x")
         if not args.skip_trl:
             for free in (False, True):
                 trl = run_trl(model_dir, records, cfg, tmp / f"trl-{free}", padding_free=free)

@@ -83,7 +83,8 @@ class TrainConfig(Section):
     packing: Literal["auto", "on", "off"] = Field(
         "auto",
         description="Padding-free packing of each micro-batch into one row (attention kept inside each sample). "
-        "auto: on where flash-attention varlen is available (CUDA with flash_attn), else padded micro-batches.",
+        "auto: on with flash-attention varlen (CUDA with flash_attn) or, for models with plain causal attention, "
+        "sftlab's per-sample sdpa; padded micro-batches otherwise.",
     )
     lora_r: int = Field(0, ge=0, description="LoRA rank (needs peft); 0 fine-tunes every weight.")
     lora_alpha: float = Field(32.0, gt=0, description="LoRA scaling numerator (the update is scaled by alpha / r).")

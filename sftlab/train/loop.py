@@ -38,6 +38,7 @@ from sftlab.io import append_jsonl, atomic_write_jsonl
 from sftlab.models.presets import flash_attention_available, load_model
 from sftlab.train import checkpoint as ckpt
 from sftlab.train.batching import Example, encode_all, pack_batch, pad_batch, supervised_tokens
+from sftlab.train.packed_attention import PACKED_ATTENTION, packable
 from sftlab.train.schedule import lr_factor
 
 log = logging.getLogger(__name__)
@@ -87,10 +88,20 @@ def micro_batches(examples: list[Example], size: int) -> list[list[Example]]:
 
 
 def use_packing(cfg: TrainConfig, model) -> bool:
-    """Packing pays only with flash-attention varlen; sdpa needs a block-diagonal mask and is slower."""
-    if cfg.packing != "auto":
-        return cfg.packing == "on"
-    return getattr(model.config, "_attn_implementation", "") == "flash_attention_2"
+    """Whether micro-batches are packed rows, switching the model to our packed sdpa where that is what runs them.
+
+    Flash-attention varlen and `packed_attention` keep each sample's attention to itself at the cost of the
+    samples alone. Without either (sliding-window or soft-capped models on a machine without flash-attn),
+    transformers builds a block-diagonal mask over the row, which is slower than padding: only `on` packs then.
+    """
+    if cfg.packing == "off":
+        return False
+    if getattr(model.config, "_attn_implementation", "") == "flash_attention_2":
+        return True
+    if packable(model):
+        model.set_attn_implementation(PACKED_ATTENTION)
+        return True
+    return cfg.packing == "on"
 
 
 def collate(batch: list[Example], packed: bool, pad_id: int) -> dict[str, torch.Tensor]:

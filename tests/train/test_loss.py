@@ -8,7 +8,8 @@ from accelerate import Accelerator
 from sftlab.config import TrainConfig
 from sftlab.models.presets import load_model
 from sftlab.train.batching import IGNORE, encode_all, pack_batch, pad_batch
-from sftlab.train.loop import run_step
+from sftlab.train.loop import run_step, use_packing
+from sftlab.train.packed_attention import PACKED_ATTENTION
 
 from tiny_models import make_records
 
@@ -67,14 +68,42 @@ def test_microbatch_mean_mode_sums_microbatch_means(model_dir):
     assert not torch.allclose(grads[0], token_grads[0])
 
 
-def test_packed_and_padded_agree(model_dir):
+@pytest.mark.parametrize("attention", ["sdpa", PACKED_ATTENTION])
+def test_packed_and_padded_agree(model_dir, attention):
+    # sdpa: transformers' block-diagonal mask over the packed row; ours: one causal call per sample.
     model, tok, ex = setup(model_dir)
     padded = step_grads(model, [pad_batch(ex[:3], tok.pad_token_id), pad_batch(ex[3:], tok.pad_token_id)])
+    model.set_attn_implementation(attention)
     packed = step_grads(model, [pack_batch(ex[:3]), pack_batch(ex[3:])])
     assert packed[0] == pytest.approx(padded[0], rel=1e-5)
     assert packed[1] == padded[1]
     for g, r in zip(packed[2], padded[2]):
         torch.testing.assert_close(g, r, rtol=1e-4, atol=1e-6)
+
+
+def test_packed_attention_keeps_each_sample_to_itself(qwen_dir):
+    """A sample's logits in a packed row are the ones it gets alone, whatever sits before it in the row."""
+    model, tok, ex = setup(qwen_dir, n=3)
+    model.set_attn_implementation(PACKED_ATTENTION)
+    alone = model(input_ids=torch.tensor([ex[2].input_ids])).logits[0]
+    row = model(**{k: v for k, v in pack_batch(ex).items() if k != "labels"}).logits[0]
+    torch.testing.assert_close(row[-len(ex[2].input_ids):], alone, rtol=1e-4, atol=1e-5)
+
+
+def test_auto_packing_only_for_plain_causal_attention(qwen_dir):
+    from transformers import MistralConfig, MistralForCausalLM
+
+    model, _ = load_model(qwen_dir)
+    assert use_packing(TrainConfig(packing="auto"), model)
+    assert model.config._attn_implementation == PACKED_ATTENTION
+    assert not use_packing(TrainConfig(packing="off"), load_model(qwen_dir)[0])
+    windowed = MistralForCausalLM(MistralConfig(vocab_size=32, hidden_size=16, intermediate_size=32, num_hidden_layers=1,
+                                                num_attention_heads=2, num_key_value_heads=1, sliding_window=4))
+    assert not use_packing(TrainConfig(packing="auto"), windowed)
+    assert windowed.config._attn_implementation != PACKED_ATTENTION
+    windowed.set_attn_implementation(PACKED_ATTENTION)  # forced anyway: refused, not silently wrong
+    with pytest.raises(ValueError, match="only plain causal attention"):
+        windowed(input_ids=torch.arange(8)[None], position_ids=torch.tensor([[0, 1, 2, 3, 4, 5, 0, 1]]))
 
 
 def test_prompt_positions_do_not_enter_the_loss(qwen_dir):
