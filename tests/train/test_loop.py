@@ -46,3 +46,29 @@ def test_lora_run_with_tensorboard(qwen_dir, tmp_path):
     base = AutoModelForCausalLM.from_pretrained(qwen_dir)
     changed = [n for n, p in merged.named_parameters() if not (p == base.get_parameter(n)).all()]
     assert changed and all("q_proj" in n or "v_proj" in n for n in changed)
+
+
+def test_bf16_autocast_on_cpu_keeps_fp32_weights(qwen_dir, tmp_path):
+    """train.bf16 on a CPU: matmuls run in bf16 under autocast, weights and optimizer stay fp32, loss stays close."""
+    import torch
+    from accelerate.state import AcceleratorState
+
+    from sftlab.models.presets import load_model
+    from sftlab.train.batching import encode_all, pad_batch
+    from sftlab.train.loop import _accelerator, run_step
+
+    seen, losses = [], {}
+    for bf16 in (False, True):
+        model, tok = load_model(qwen_dir)  # one model and one precision per process, as in a real run
+        batch = pad_batch(encode_all(tok, make_records(4), 512)[0], tok.pad_token_id)
+        model.model.layers[0].mlp.down_proj.register_forward_hook(lambda m, i, out: seen.append(out.dtype))
+        AcceleratorState._reset_state(reset_partial_state=True)
+        try:
+            accelerator = _accelerator(TrainConfig(bf16=bf16), tmp_path)
+            prepared = accelerator.prepare(model)
+            losses[bf16], _ = run_step(accelerator, prepared, [batch], TrainConfig(bf16=bf16))
+        finally:
+            AcceleratorState._reset_state(reset_partial_state=True)
+    assert seen == [torch.float32, torch.bfloat16]
+    assert all(p.dtype == torch.float32 and p.grad.dtype == torch.float32 for p in model.parameters())
+    assert losses[True] == pytest.approx(losses[False], rel=2e-2) and losses[True] != losses[False]
