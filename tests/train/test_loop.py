@@ -72,3 +72,18 @@ def test_bf16_autocast_on_cpu_keeps_fp32_weights(qwen_dir, tmp_path):
     assert seen == [torch.float32, torch.bfloat16]
     assert all(p.dtype == torch.float32 and p.grad.dtype == torch.float32 for p in model.parameters())
     assert losses[True] == pytest.approx(losses[False], rel=2e-2) and losses[True] != losses[False]
+
+
+
+def test_wandb_tracker_logs_every_step_offline(qwen_dir, tmp_path, monkeypatch):
+    pytest.importorskip("wandb")
+    monkeypatch.setenv("WANDB_MODE", "offline")  # no account, no network: the run is written under WANDB_DIR
+    monkeypatch.setenv("WANDB_DIR", str(tmp_path))
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    cfg = TrainConfig(steps=3, global_batch=4, micro_batch=2, save_every=3, trackers=["wandb"], max_length=40)
+    train(cfg, make_records(12), str(qwen_dir), tmp_path / "run")
+    [record] = tmp_path.glob("wandb/offline-run-*/run-*.wandb")
+    # The run log is protobuf records; every step's history record names each metric once.
+    log = record.read_bytes()
+    for key in (b"loss", b"grad_norm", b"tokens_per_s", b"mean_response_tokens", b"seconds"):
+        assert log.count(key) >= cfg.steps, key
