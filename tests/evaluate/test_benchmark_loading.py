@@ -75,14 +75,19 @@ def test_missing_file_and_empty_directory(tmp_path):
         get("ifeval")(tmp_path).load()
 
 
-def test_hub_id_without_datasets_says_how_to_get_the_file():
-    try:
-        import datasets  # noqa: F401
+def test_hub_id_errors_say_how_to_get_the_file(monkeypatch):
+    import sys
+    import types
 
-        pytest.skip("datasets is installed; the hub path would need network")
-    except ImportError:
-        pass
+    monkeypatch.setitem(sys.modules, "datasets", None)  # as if not installed: importing it fails
     with pytest.raises(UserError, match="pip install datasets"):
+        read_records("HuggingFaceH4/MATH-500")
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("hub unreachable")
+
+    monkeypatch.setitem(sys.modules, "datasets", types.SimpleNamespace(load_dataset=unreachable))
+    with pytest.raises(UserError, match=r"HuggingFaceH4/MATH-500: could not load split 'test' .*hub unreachable"):
         read_records("HuggingFaceH4/MATH-500")
 
 
