@@ -148,8 +148,8 @@ def build_report(run_dirs: Sequence[Path], out_dir: Path | None = None, findings
     pages = []
     for run in runs:
         # The sample browser shows the first seed's responses: what one model wrote, not a blend of several.
-        with ResultsStore(Path(run["store"])) as store:
-            rows = store.frame(run=run["members"][0]["name"], with_text=True)
+        with ResultsStore(Path(run["store"])) as results:
+            rows = results.frame(run=run["members"][0]["name"], with_text=True)
         pages.append(dict(name=run["name"], run_dir=run["run_dir"], seeds=run["seeds"], members=run["members"],
                           headline=headline_rows(run),
                           table=_html_table(tables[run["name"]]), csv=f"checkpoints-{_slug(run['name'])}.csv",
