@@ -69,9 +69,9 @@ def group_replicates(members: Sequence[Member], pool: bool = True) -> list[Exper
         groups.setdefault(key if key is not None else f"#{i}", []).append(m)
     out = []
     for group in groups.values():
-        seeds = [int(m.config.get("seed", 0)) for m in group]
-        if len(set(seeds)) != len(seeds):  # the same config and seed twice is a repeat, not a replicate
+        exp = Experiment(experiment_name([m.name for m in group]), group)
+        if len(set(exp.seeds)) != len(exp.seeds):  # the same config and seed twice is a repeat, not a replicate
             out.extend(Experiment(m.name, [m]) for m in group)
         else:
-            out.append(Experiment(experiment_name([m.name for m in group]), group))
+            out.append(exp)
     return out

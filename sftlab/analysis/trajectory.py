@@ -46,9 +46,10 @@ def matrices(df: pd.DataFrame, value: str = "score") -> dict[str, dict[int, np.n
         width = int(slots[pos].max()) + 1
         out[str(bench)] = {}
         for step in np.unique(steps):
-            at = pos[steps == step]
+            here = steps == step
+            at = pos[here]
             mat = np.full((len(seed_index), len(items), width), np.nan)
-            mat[seed_codes[at], codes[steps == step], slots[at]] = values[at]
+            mat[seed_codes[at], codes[here], slots[at]] = values[at]
             out[str(bench)][int(step)] = mat if seeded else mat[0]
     return out
 

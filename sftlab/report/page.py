@@ -127,12 +127,12 @@ def _render(context: dict) -> str:
 
 
 def build_report(run_dirs: Sequence[Path], out_dir: Path | None = None, findings: dict | None = None,
-                 seed: int = 0, store: Path | None = None) -> Path:
+                 seed: int = 0) -> Path:
     """Analyse the runs (unless `findings` are given) and write the report; returns the index.html path."""
     run_dirs = [Path(d) for d in run_dirs]
     out_dir = Path(out_dir) if out_dir else default_out(run_dirs) / "report"
     out_dir.mkdir(parents=True, exist_ok=True)
-    findings = findings or analyze(run_dirs, seed=seed, store=store)
+    findings = findings or analyze(run_dirs, seed=seed)
     log.info("drawing figures into %s", out_dir)
     runs = findings["runs"]
     metrics = {r["name"]: read_metrics(Path(r["run_dir"]) / "metrics.jsonl") for r in runs}
